@@ -1,0 +1,48 @@
+# ggzy — two commands: `make demo` and `make test`. Everything installs into .venv.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test lint typecheck pytest migrate messages bench clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+	$(UV) pip sync --quiet --python $(PY) requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+install: $(STAMP)
+
+## demo: embedded defaults (SQLite, in-memory channel layer, filesystem broker), demo data,
+## daphne + Celery worker + beat; prints the URL and logins. Ctrl-C stops everything.
+demo: install
+	DEBUG=true $(PY) manage.py migrate --no-input
+	DEBUG=true $(PY) manage.py demo_data
+	DEBUG=true VENV=$(VENV) scripts/run-demo
+
+## test: lint, types and the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
+test: install lint typecheck pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	DEBUG=true $(VENV)/bin/mypy .
+
+pytest: install
+	DEBUG=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+messages: install
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(PY) -m bench.bench_gm
+	DEBUG=true $(PY) -m bench.bench_ledger
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,136 @@
+"""Organisations (by unified social credit code), the people who act for them, their keys."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.credit_code import validate_credit_code
+
+
+class OrganisationKind(models.TextChoices):
+    BIDDER = "bidder", _("Bidder")
+    TENDEREE = "tenderee", _("Tenderee")
+    AGENCY = "agency", _("Tendering agency")
+    CENTRE = "centre", _("Trading centre")
+    REGULATOR = "regulator", _("Supervising department")
+
+
+class Role(models.TextChoices):
+    BIDDER = "bidder", _("Bidder")
+    TENDEREE = "tenderee", _("Tenderee / agency")
+    STAFF = "staff", _("Centre staff")
+    EXPERT = "expert", _("Expert")
+    REGULATOR = "regulator", _("Regulator")
+
+
+# Which role a person may hold in which kind of organisation. Experts act for themselves.
+ROLES_BY_KIND: dict[str, frozenset[str]] = {
+    OrganisationKind.BIDDER: frozenset({Role.BIDDER}),
+    OrganisationKind.TENDEREE: frozenset({Role.TENDEREE}),
+    OrganisationKind.AGENCY: frozenset({Role.TENDEREE}),
+    OrganisationKind.CENTRE: frozenset({Role.STAFF}),
+    OrganisationKind.REGULATOR: frozenset({Role.REGULATOR}),
+}
+# Kinds anyone may register through the public form; the centre and regulators are set up
+# by centre staff.
+SELF_REGISTERED_KINDS = (OrganisationKind.BIDDER, OrganisationKind.TENDEREE, OrganisationKind.AGENCY)
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(
+        _("unified social credit code"),
+        max_length=18,
+        unique=True,
+        validators=[validate_credit_code],
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=OrganisationKind.choices)
+    legal_representative = models.CharField(_("legal representative"), max_length=100)
+    # SM3 of the representative's normalised ID number: enough to flag two bidders under one
+    # legal representative [R34] without keeping the number itself.
+    legal_representative_id_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.credit_code})"
+
+
+class PersonManager(UserManager["Person"]):
+    pass
+
+
+class Person(AbstractUser):
+    """A person who logs in. Acts for at most one organisation, in one role."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, blank=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=32, blank=True)
+    is_organisation_admin = models.BooleanField(
+        _("manages the organisation"),
+        default=False,
+        help_text=_("May add people and bind keys for the organisation."),
+    )
+
+    objects: ClassVar[PersonManager] = PersonManager()  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class KeyStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    RETIRED = "retired", _("Retired")
+
+
+class OrganisationKey(models.Model):
+    """An SM2 public key bound to an organisation. Retired, never deleted: old receipts and
+    signatures must still verify."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="keys")
+    fingerprint = models.CharField(_("fingerprint (SM3 of SPKI)"), max_length=64, unique=True)
+    public_key_pem = models.TextField()
+    certificate_pem = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=KeyStatus.choices, default=KeyStatus.ACTIVE)
+    bound_at = models.DateTimeField()
+    bound_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["-bound_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(status="active"),
+                name="one_active_key_per_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.credit_code} {self.fingerprint[:16]}…"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Keys are retired, never deleted / 密钥只能停用，不能删除")

@@ -1,0 +1,26 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("register/", views.register, name="register"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("organisations/<int:pk>/people/", views.people, name="people"),
+    path(
+        "organisations/<int:pk>/people/<int:person_pk>/deactivate/",
+        views.person_deactivate,
+        name="person_deactivate",
+    ),
+    path("organisations/<int:pk>/keys/", views.keys, name="keys"),
+    path("keys/<int:pk>/retire/", views.key_retire, name="key_retire"),
+]

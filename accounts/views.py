@@ -1,0 +1,149 @@
+"""Account pages. Views parse input, ask the access helper, call a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from knox.models import AuthToken
+
+from accounts import access, services
+from accounts.forms import KeyBindForm, PersonAddForm, RegisterOrganisationForm
+from accounts.models import Person
+from ggzy.errors import DomainError
+
+
+def _person(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    form = RegisterOrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.organisation_register(**form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Organisation registered. Next, bind its SM2 key."))
+            return redirect("accounts:keys", pk=person.organisation_id)
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    organisation = person.organisation
+    context = {
+        "organisation": organisation,
+        "active_key": services.active_key(organisation) if organisation else None,
+        "can_manage": bool(organisation)
+        and access.can_manage_organisation(person, organisation),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+def people(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = access.organisation_for(request.user, pk)
+    can_manage = access.can_manage_organisation(request.user, organisation)
+    form = PersonAddForm(request.POST or None)
+    if request.method == "POST":
+        organisation = access.organisation_for(request.user, pk, manage=True)
+        if form.is_valid():
+            try:
+                services.person_add(organisation=organisation, actor=_person(request), **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("Person added."))
+                return redirect("accounts:people", pk=pk)
+    context = {
+        "organisation": organisation,
+        "people": organisation.people.order_by("username"),
+        "form": form,
+        "can_manage": can_manage,
+    }
+    return render(request, "accounts/people.html", context)
+
+
+@login_required
+@require_POST
+def person_deactivate(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
+    organisation = access.organisation_for(request.user, pk, manage=True)
+    person = get_object_or_404(Person, pk=person_pk, organisation=organisation)
+    try:
+        services.person_deactivate(person=person, actor=_person(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Person deactivated."))
+    return redirect("accounts:people", pk=pk)
+
+
+@login_required
+def keys(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = access.organisation_for(request.user, pk)
+    can_manage = access.can_manage_organisation(request.user, organisation)
+    form = KeyBindForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        organisation = access.organisation_for(request.user, pk, manage=True)
+        if form.is_valid():
+            try:
+                key = services.key_bind(
+                    organisation=organisation,
+                    actor=_person(request),
+                    key_data=form.cleaned_data["key_bytes"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Key bound: %(fp)s") % {"fp": key.fingerprint})
+                return redirect("accounts:keys", pk=pk)
+    context = {
+        "organisation": organisation,
+        "keys": organisation.keys.all(),
+        "form": form,
+        "can_manage": can_manage,
+    }
+    return render(request, "accounts/keys.html", context)
+
+
+@login_required
+@require_POST
+def key_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    key = access.key_for(request.user, pk, manage=True)
+    try:
+        services.key_retire(key=key, actor=_person(request))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Key retired."))
+    return redirect("accounts:keys", pk=key.organisation_id)
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    person = _person(request)
+    issued = None
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                services.token_revoke(person=person, handle=request.POST["revoke"])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, _("Token revoked."))
+            return redirect("accounts:tokens")
+        _token, issued = services.token_issue(person=person)
+    rows = [
+        {"handle": services.token_handle(token), "created": token.created, "expiry": token.expiry}
+        for token in AuthToken.objects.filter(user=person).order_by("-created")
+    ]
+    return render(request, "accounts/tokens.html", {"tokens": rows, "issued": issued})

@@ -1,0 +1,32 @@
+"""ASGI entry point: HTTP through Django, websockets through the Channels router.
+
+Hall consumers join the websocket router with the opening-hall issue; the stack already
+authenticates from the session and validates Origin.
+"""
+
+import os
+
+from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
+django_asgi_app = get_asgi_application()
+if settings.DEBUG:
+    # The embedded demo serves its own static files; in production nginx does.
+    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)  # type: ignore[assignment]
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from ggzy.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import api as accounts_api
+from ggzy import api
+
+api_patterns = [
+    path("time", api.server_time, name="time"),
+    path("auth/token", accounts_api.TokenView.as_view(), name="token"),
+    path("me", accounts_api.MeView.as_view(), name="me"),
+    path(
+        "organisations/<int:pk>/keys",
+        accounts_api.OrganisationKeysView.as_view(),
+        name="organisation-keys",
+    ),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,292 @@
+"""Append to, checkpoint and verify the audit ledger. Imports no other app.
+
+Every state-changing action calls ``append`` inside its own transaction, so the entry
+commits or rolls back with the change it records [E49]. Appenders serialise on the locked
+``LedgerHead`` row; the chain stays unbroken with any number of processes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from ggzy import clock, signing
+from supervision import chain
+from supervision.models import LedgerCheckpoint, LedgerEntry, LedgerHead
+
+ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+# Keys whose values never reach the ledger: passwords, private keys, content keys, tokens,
+# key shares. Matched anywhere in a key name, case-insensitively.
+SECRET_KEY_PATTERN = re.compile(
+    r"pass(word|phrase)?|secret|private|content_key|session_key|token|share|otp|pin$",
+    re.IGNORECASE,
+)
+MASK = "***"
+
+
+class LedgerError(ValueError):
+    """A malformed append (bad action name, data that cannot be encoded)."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int | None = None
+    name: str = ""
+    organisation: str = ""
+    role: str = ""
+
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        """An actor from a person (duck-typed: the ledger knows no accounts model)."""
+        if user is None or not getattr(user, "is_authenticated", False):
+            return ANONYMOUS
+        organisation = getattr(user, "organisation", None)
+        return cls(
+            person_id=user.pk,
+            name=user.get_username(),
+            organisation=getattr(organisation, "credit_code", "") or "",
+            role=str(getattr(user, "role", "") or ""),
+        )
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person_id,
+            "name": self.name,
+            "organisation": self.organisation,
+            "role": self.role,
+        }
+
+
+ANONYMOUS = Actor(name="anonymous")
+SYSTEM = Actor(name="system", role="system")
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who is acting and from where, for the current request, consumer or task."""
+
+    address: str | None = None
+    user: Any = None
+
+
+_context: ContextVar[Context] = ContextVar("ledger_context", default=Context())
+
+
+@contextmanager
+def acting(*, address: str | None = None, user: Any = None) -> Iterator[None]:
+    token = _context.set(Context(address=address, user=user))
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def append(
+    action: str,
+    *,
+    actor: Actor | Any = None,
+    target: Any = None,
+    data: Mapping[str, Any] | None = None,
+    address: str | None = None,
+) -> LedgerEntry:
+    """Write one entry, chained to the one before it.
+
+    ``actor`` is an ``Actor`` or a person; without it the current context's user (or
+    ``SYSTEM`` outside any request) acts. ``target`` is a model instance or a
+    ``(type, id)`` pair. ``data`` is masked (secret-looking keys) before it is stored.
+    """
+    if not ACTION_PATTERN.match(action):
+        raise LedgerError(f"ledger action must be a dotted lower-case name, got {action!r}")
+    context = _context.get()
+    who = _resolve_actor(actor, context)
+    target_type, target_id = _target(target)
+    try:
+        clean = _jsonable(mask_secrets(dict(data or {})))
+        chain.canonical(clean)
+    except (TypeError, ValueError) as exc:
+        raise LedgerError(f"ledger data for {action} cannot be encoded: {exc}") from exc
+
+    with transaction.atomic():
+        head = _locked_head()
+        record = {
+            "sequence": head.sequence + 1,
+            # Read after taking the lock, so time never runs backwards along the chain.
+            "recorded_at": _iso(clock.now()),
+            "actor": who.as_record(),
+            "network_address": address or context.address,
+            "action": action,
+            "target": {"type": target_type, "id": target_id},
+            "data": clean,
+            "previous_hash": head.entry_hash,
+        }
+        record["entry_hash"] = chain.entry_hash(record)
+        entry = LedgerEntry.objects.create(**_columns(record))
+        LedgerHead.objects.filter(pk=head.pk).update(
+            sequence=record["sequence"], entry_hash=record["entry_hash"]
+        )
+    return entry
+
+
+def mask_secrets(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {
+            key: MASK if SECRET_KEY_PATTERN.search(str(key)) else mask_secrets(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [mask_secrets(item) for item in value]
+    return value
+
+
+def checkpoint() -> LedgerCheckpoint | None:
+    """Sign the current head with the platform key; ``None`` if it is already signed."""
+    head = LedgerHead.objects.filter(pk=1).first()
+    if head is None or head.sequence == 0:
+        return None
+    if LedgerCheckpoint.objects.filter(sequence=head.sequence).exists():
+        return None
+    signed_at = _iso(clock.now())
+    message = chain.checkpoint_message(
+        sequence=head.sequence, entry_hash=head.entry_hash, signed_at=signed_at
+    )
+    try:
+        with transaction.atomic():
+            point = LedgerCheckpoint.objects.create(
+                sequence=head.sequence,
+                entry_hash=head.entry_hash,
+                signed_at=dt.datetime.fromisoformat(signed_at),
+                key_fingerprint=signing.platform_public_key().fingerprint(),
+                signature=signing.platform_sign(message),
+            )
+    except IntegrityError:
+        return None  # another process signed this head first
+    # Not ledgered itself: the checkpoint is a signed, append-only row of its own, and an
+    # entry per checkpoint would leave the head forever unsigned on an idle platform.
+    return point
+
+
+def entry_records() -> Iterator[dict[str, Any]]:
+    for entry in LedgerEntry.objects.order_by("sequence").iterator(chunk_size=2000):
+        yield record_of(entry)
+
+
+def checkpoint_records() -> list[dict[str, Any]]:
+    return [
+        {
+            "sequence": point.sequence,
+            "entry_hash": point.entry_hash,
+            "signed_at": _iso(point.signed_at),
+            "key_fingerprint": point.key_fingerprint,
+            "signature": bytes(point.signature).hex(),
+        }
+        for point in LedgerCheckpoint.objects.order_by("sequence")
+    ]
+
+
+def verify() -> chain.Verdict:
+    """Verify the stored chain against the platform's current public key."""
+    key = signing.platform_public_key()
+    return chain.verify(entry_records(), checkpoint_records(), {key.fingerprint(): key})
+
+
+def record_of(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "sequence": entry.sequence,
+        "recorded_at": _iso(entry.recorded_at),
+        "actor": {
+            "person_id": entry.actor_person_id,
+            "name": entry.actor_name,
+            "organisation": entry.actor_organisation,
+            "role": entry.actor_role,
+        },
+        "network_address": entry.network_address,
+        "action": entry.action,
+        "target": {"type": entry.target_type, "id": entry.target_id},
+        "data": entry.data,
+        "previous_hash": entry.previous_hash,
+        "entry_hash": entry.entry_hash,
+    }
+
+
+def _columns(record: dict[str, Any]) -> dict[str, Any]:
+    actor = record["actor"]
+    return {
+        "sequence": record["sequence"],
+        "recorded_at": dt.datetime.fromisoformat(record["recorded_at"]),
+        "actor_person_id": actor["person_id"],
+        "actor_name": actor["name"],
+        "actor_organisation": actor["organisation"],
+        "actor_role": actor["role"],
+        "network_address": record["network_address"],
+        "action": record["action"],
+        "target_type": record["target"]["type"],
+        "target_id": record["target"]["id"],
+        "data": record["data"],
+        "previous_hash": record["previous_hash"],
+        "entry_hash": record["entry_hash"],
+    }
+
+
+def _locked_head() -> LedgerHead:
+    head = LedgerHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    # First append (or the head row was lost): rebuild it from the last entry. Two
+    # processes may race here; the loser's insert fails and it locks the winner's row.
+    last = LedgerEntry.objects.order_by("-sequence").first()
+    try:
+        with transaction.atomic():
+            LedgerHead.objects.create(
+                pk=1,
+                sequence=last.sequence if last else 0,
+                entry_hash=last.entry_hash if last else chain.GENESIS_HASH,
+            )
+    except IntegrityError:
+        pass
+    return LedgerHead.objects.select_for_update().get(pk=1)
+
+
+def _resolve_actor(actor: Actor | Any, context: Context) -> Actor:
+    if isinstance(actor, Actor):
+        return actor
+    if actor is not None:
+        return Actor.of(actor)
+    if context.user is not None:
+        return Actor.of(context.user)
+    return SYSTEM
+
+
+def _target(target: Any) -> tuple[str, str]:
+    if target is None:
+        return "", ""
+    if isinstance(target, tuple):
+        kind, ident = target
+        return str(kind), str(ident)
+    return target._meta.label_lower, str(target.pk)
+
+
+def _jsonable(value: Any) -> Any:
+    """Decimals become strings (money is never a float), times ISO strings."""
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return _iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,111 @@
+"""The audit ledger's tables. Imports no other app (architecture: ground floor).
+
+Entries and checkpoints are append-only: the model refuses updates and deletes in Python,
+and on PostgreSQL a trigger refuses them in the database [E49]. Tampering that bypasses
+both (a superuser disabling the trigger) is caught by the SM3 hash chain and the signed
+checkpoints (``manage.py verify_ledger``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pgtrigger
+from django.db import models
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or remove a ledger row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError("The ledger is append-only / 审计日志只能追加: update refused")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("The ledger is append-only / 审计日志只能追加: delete refused")
+
+
+class AppendOnlyModel(models.Model):
+    objects: ClassVar[models.Manager] = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(
+                f"The ledger is append-only / 审计日志只能追加: {type(self).__name__} "
+                f"{self.pk} cannot be changed"
+            )
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(
+            f"The ledger is append-only / 审计日志只能追加: {type(self).__name__} "
+            f"{self.pk} cannot be deleted"
+        )
+
+
+class LedgerEntry(AppendOnlyModel):
+    sequence = models.BigIntegerField(primary_key=True)
+    recorded_at = models.DateTimeField(db_index=True)
+    actor_person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_name = models.CharField(max_length=150, blank=True)
+    actor_organisation = models.CharField(max_length=18, blank=True, db_index=True)
+    actor_role = models.CharField(max_length=32, blank=True)
+    network_address = models.GenericIPAddressField(null=True, blank=True)
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=100, blank=True)
+    data = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+        verbose_name = "ledger entry"
+        verbose_name_plural = "ledger entries"
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action}"
+
+
+class LedgerCheckpoint(AppendOnlyModel):
+    """The platform key's signature over the chain head at one sequence number."""
+
+    sequence = models.BigIntegerField(primary_key=True)
+    entry_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_fingerprint = models.CharField(max_length=64)
+    signature = models.BinaryField()
+
+    class Meta:
+        ordering = ["sequence"]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_checkpoint_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"checkpoint #{self.sequence}"
+
+
+class LedgerHead(models.Model):
+    """One row: the chain's last sequence and hash. Appenders lock it to stay in line."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    sequence = models.BigIntegerField(default=0)
+    entry_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"head #{self.sequence}"

@@ -1,0 +1,88 @@
+"""Shared fixtures. Three standard people: the owner (manages a bidder organisation), the
+other party (manages another bidder organisation) and an outsider (logged in, no rights)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from rest_framework.test import APIClient
+
+from accounts.models import Organisation, Person, Role
+from ggzy import signing
+from tests.factories import OrganisationFactory, PersonFactory
+
+requires_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL (set DATABASE_URL): triggers and row locks are PostgreSQL's",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_var(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Uploaded files go to a temporary directory, never the developer's var/."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _platform_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One throw-away platform signing key for the whole run."""
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("keys") / "platform.pem"
+    from ggzy.gm import sm2
+
+    path.write_bytes(sm2.generate_private_key().to_pem())
+    old = settings.PLATFORM_SIGNING_KEY_FILE, settings.PLATFORM_SIGNING_KEY_PASSWORD
+    settings.PLATFORM_SIGNING_KEY_FILE = str(path)
+    settings.PLATFORM_SIGNING_KEY_PASSWORD = ""
+    signing.platform_private_key.cache_clear()
+    yield
+    settings.PLATFORM_SIGNING_KEY_FILE, settings.PLATFORM_SIGNING_KEY_PASSWORD = old
+    signing.platform_private_key.cache_clear()
+
+
+@pytest.fixture
+def owner_organisation(db: None) -> Organisation:
+    return OrganisationFactory(name="江南建工集团有限公司")
+
+
+@pytest.fixture
+def owner(owner_organisation: Organisation) -> Person:
+    return PersonFactory(
+        username="owner", organisation=owner_organisation, is_organisation_admin=True
+    )
+
+
+@pytest.fixture
+def other_party(db: None) -> Person:
+    return PersonFactory(username="other", is_organisation_admin=True)
+
+
+@pytest.fixture
+def outsider(db: None) -> Person:
+    return PersonFactory(username="outsider", organisation=None, role=Role.EXPERT)
+
+
+@pytest.fixture
+def staff(db: None) -> Person:
+    from accounts.models import OrganisationKind
+
+    centre = OrganisationFactory(kind=OrganisationKind.CENTRE, name="交易中心")
+    return PersonFactory(username="staff", organisation=centre, role=Role.STAFF)
+
+
+def client_for(person: Person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+def api_client_for(person: Person) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(person)
+    return client

@@ -1,0 +1,139 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from ggzy import signing
+from supervision import chain, ledger
+from supervision.models import AppendOnlyError, LedgerEntry, LedgerHead
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_entries_are_numbered_and_chained() -> None:
+    first = ledger.append("tests.thing.happened", data={"n": 1})
+    second = ledger.append("tests.thing.happened", data={"n": 2})
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert first.previous_hash == chain.GENESIS_HASH
+    assert second.previous_hash == first.entry_hash
+    assert LedgerHead.objects.get().entry_hash == second.entry_hash
+
+
+def test_the_hash_covers_every_field() -> None:
+    entry = ledger.append("tests.thing.happened", data={"n": 1}, address="203.0.113.9")
+    record = ledger.record_of(entry)
+    assert chain.entry_hash(record) == entry.entry_hash
+    for field, value in [("action", "tests.other"), ("network_address", "203.0.113.10")]:
+        assert chain.entry_hash({**record, field: value}) != entry.entry_hash
+
+
+def test_it_records_time_address_and_actor() -> None:
+    person = PersonFactory()
+    moment = dt.datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False), ledger.acting(address="198.51.100.7", user=person):
+        entry = ledger.append("tests.thing.happened")
+    assert entry.recorded_at == moment
+    assert entry.network_address == "198.51.100.7"
+    assert entry.actor_person_id == person.pk
+    assert entry.actor_organisation == person.organisation.credit_code
+    assert entry.actor_role == "bidder"
+
+
+def test_outside_a_request_the_system_acts() -> None:
+    entry = ledger.append("tests.thing.happened")
+    assert entry.actor_name == "system" and entry.network_address is None
+
+
+def test_secrets_never_reach_the_ledger() -> None:
+    entry = ledger.append(
+        "tests.thing.happened",
+        data={
+            "password": "hunter2",
+            "nested": {"private_key_pem": "-----BEGIN", "content_key": "00ff", "size": 3},
+            "items": [{"api_token": "abc"}],
+            "fingerprint": "kept",
+        },
+    )
+    stored = LedgerEntry.objects.get(pk=entry.pk).data
+    assert stored["password"] == "***"
+    assert stored["nested"] == {"private_key_pem": "***", "content_key": "***", "size": 3}
+    assert stored["items"] == [{"api_token": "***"}]
+    assert stored["fingerprint"] == "kept"
+
+
+def test_money_is_stored_as_an_exact_string() -> None:
+    entry = ledger.append("tests.money.moved", data={"amount": Decimal("800000.01")})
+    assert LedgerEntry.objects.get(pk=entry.pk).data["amount"] == "800000.01"
+    assert ledger.verify().ok
+
+
+def test_it_refuses_a_malformed_action_name() -> None:
+    with pytest.raises(ledger.LedgerError, match="dotted"):
+        ledger.append("Bad Action")
+
+
+def test_it_refuses_data_it_cannot_encode_and_writes_nothing() -> None:
+    with pytest.raises(ledger.LedgerError, match="cannot be encoded"):
+        ledger.append("tests.thing.happened", data={"when": float("nan")})
+    assert not LedgerEntry.objects.exists()
+
+
+def test_the_model_refuses_updates_and_deletes() -> None:
+    entry = ledger.append("tests.thing.happened")
+    entry.action = "tests.thing.rewritten"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+    with pytest.raises(AppendOnlyError):
+        LedgerEntry.objects.filter(pk=entry.pk).update(action="tests.x.y")
+    with pytest.raises(AppendOnlyError):
+        LedgerEntry.objects.all().delete()
+    assert LedgerEntry.objects.get(pk=entry.pk).action == "tests.thing.happened"
+
+
+def test_an_entry_rolls_back_with_the_change_it_records() -> None:
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        ledger.append("tests.thing.happened")
+        raise RuntimeError("the change failed")
+    assert not LedgerEntry.objects.exists()
+    assert ledger.append("tests.thing.happened").sequence == 1
+
+
+def test_a_checkpoint_signs_the_head_with_the_platform_key() -> None:
+    for n in range(3):
+        ledger.append("tests.thing.happened", data={"n": n})
+    point = ledger.checkpoint()
+    assert point is not None and point.sequence == 3
+    assert point.key_fingerprint == signing.platform_public_key().fingerprint()
+    message = chain.checkpoint_message(
+        sequence=3,
+        entry_hash=LedgerEntry.objects.get(sequence=3).entry_hash,
+        signed_at=ledger.checkpoint_records()[0]["signed_at"],
+    )
+    assert signing.platform_public_key().verify(message, bytes(point.signature))
+
+
+def test_checkpointing_an_already_signed_head_does_nothing() -> None:
+    ledger.append("tests.thing.happened")
+    assert ledger.checkpoint() is not None
+    assert ledger.checkpoint() is None
+    ledger.append("tests.thing.happened")
+    assert ledger.checkpoint() is not None
+
+
+def test_an_empty_ledger_has_nothing_to_sign() -> None:
+    assert ledger.checkpoint() is None
+
+
+def test_an_intact_ledger_verifies_with_its_count() -> None:
+    for n in range(5):
+        ledger.append("tests.thing.happened", data={"n": n})
+    ledger.checkpoint()
+    verdict = ledger.verify()
+    assert verdict.ok
+    assert verdict.entries == 5 and verdict.checkpoints == 1
