@@ -38,7 +38,9 @@ def organisation_for(user: Any, pk: Any, *, manage: bool = False) -> Organisatio
     if not can_view_organisation(user, organisation):
         raise Http404
     if manage and not can_manage_organisation(user, organisation):
-        raise PermissionDenied("只有本机构管理员可以操作 / Only the organisation's managers may do this")
+        raise PermissionDenied(
+            "只有本机构管理员可以操作 / Only the organisation's managers may do this"
+        )
     return organisation
 
 

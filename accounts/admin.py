@@ -18,7 +18,10 @@ class PersonAdmin(UserAdmin):
     list_filter = ["role", "is_active", "is_staff"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("ggzy", {"fields": ("organisation", "role", "display_name", "phone", "is_organisation_admin")}),
+        (
+            "ggzy",
+            {"fields": ("organisation", "role", "display_name", "phone", "is_organisation_admin")},
+        ),
     )
 
 

@@ -38,7 +38,11 @@ ROLES_BY_KIND: dict[str, frozenset[str]] = {
 }
 # Kinds anyone may register through the public form; the centre and regulators are set up
 # by centre staff.
-SELF_REGISTERED_KINDS = (OrganisationKind.BIDDER, OrganisationKind.TENDEREE, OrganisationKind.AGENCY)
+SELF_REGISTERED_KINDS = (
+    OrganisationKind.BIDDER,
+    OrganisationKind.TENDEREE,
+    OrganisationKind.AGENCY,
+)
 
 
 class Organisation(models.Model):
@@ -90,7 +94,7 @@ class Person(AbstractUser):
         help_text=_("May add people and bind keys for the organisation."),
     )
 
-    objects: ClassVar[PersonManager] = PersonManager()  # type: ignore[assignment]
+    objects: ClassVar[PersonManager] = PersonManager()
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -112,7 +112,12 @@ def organisation_register(
         "accounts.organisation.registered",
         actor=actor or person,
         target=organisation,
-        data={"name": organisation.name, "credit_code": code, "kind": kind, "admin": person.username},
+        data={
+            "name": organisation.name,
+            "credit_code": code,
+            "kind": kind,
+            "admin": person.username,
+        },
     )
     return person
 
@@ -155,7 +160,9 @@ def person_add(
     is_organisation_admin: bool = False,
 ) -> Person:
     if Person.objects.filter(username=username).exists():
-        raise DomainError("用户名已被使用 / This username is taken", code="duplicate", field="username")
+        raise DomainError(
+            "用户名已被使用 / This username is taken", code="duplicate", field="username"
+        )
     person = Person(
         username=username,
         display_name=display_name,
@@ -268,7 +275,9 @@ def key_retire(*, key: OrganisationKey, actor: Person) -> OrganisationKey:
 
 
 def active_key(organisation: Organisation) -> OrganisationKey | None:
-    return OrganisationKey.objects.filter(organisation=organisation, status=KeyStatus.ACTIVE).first()
+    return OrganisationKey.objects.filter(
+        organisation=organisation, status=KeyStatus.ACTIVE
+    ).first()
 
 
 def token_handle(token: AuthToken) -> str:

@@ -40,12 +40,10 @@ def register(request: HttpRequest) -> HttpResponse:
 def dashboard(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     organisation = person.organisation
-    context = {
-        "organisation": organisation,
-        "active_key": services.active_key(organisation) if organisation else None,
-        "can_manage": bool(organisation)
-        and access.can_manage_organisation(person, organisation),
-    }
+    context: dict[str, object] = {"organisation": organisation}
+    if organisation is not None:
+        context["active_key"] = services.active_key(organisation)
+        context["can_manage"] = access.can_manage_organisation(person, organisation)
     return render(request, "accounts/dashboard.html", context)
 
 
@@ -58,7 +56,9 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
         organisation = access.organisation_for(request.user, pk, manage=True)
         if form.is_valid():
             try:
-                services.person_add(organisation=organisation, actor=_person(request), **form.cleaned_data)
+                services.person_add(
+                    organisation=organisation, actor=_person(request), **form.cleaned_data
+                )
             except DomainError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:

@@ -1,5 +1,5 @@
-"""ggzy: a public resource trading platform with remote, no-presence bid opening."""
+"""ggzy: a public resource trading platform with remote, no-presence bid opening.
 
-from ggzy.celery import app as celery_app
-
-__all__ = ["celery_app"]
+Kept import-free: the bidder's tool imports ``ggzy.gm`` and must not pull in Django or
+Celery. The Celery app is loaded by ``GgzyConfig.ready`` instead.
+"""

@@ -14,7 +14,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
 django_asgi_app = get_asgi_application()
 if settings.DEBUG:
     # The embedded demo serves its own static files; in production nginx does.
-    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)  # type: ignore[assignment]
+    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -77,7 +77,7 @@ class Context:
     user: Any = None
 
 
-_context: ContextVar[Context] = ContextVar("ledger_context", default=Context())
+_context: ContextVar[Context | None] = ContextVar("ledger_context", default=None)
 
 
 @contextmanager
@@ -105,7 +105,7 @@ def append(
     """
     if not ACTION_PATTERN.match(action):
         raise LedgerError(f"ledger action must be a dotted lower-case name, got {action!r}")
-    context = _context.get()
+    context = _context.get() or Context()
     who = _resolve_actor(actor, context)
     target_type, target_id = _target(target)
     try:

@@ -48,32 +48,32 @@ def _platform_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture
 def owner_organisation(db: None) -> Organisation:
-    return OrganisationFactory(name="江南建工集团有限公司")
+    return OrganisationFactory.create(name="江南建工集团有限公司")
 
 
 @pytest.fixture
 def owner(owner_organisation: Organisation) -> Person:
-    return PersonFactory(
+    return PersonFactory.create(
         username="owner", organisation=owner_organisation, is_organisation_admin=True
     )
 
 
 @pytest.fixture
 def other_party(db: None) -> Person:
-    return PersonFactory(username="other", is_organisation_admin=True)
+    return PersonFactory.create(username="other", is_organisation_admin=True)
 
 
 @pytest.fixture
 def outsider(db: None) -> Person:
-    return PersonFactory(username="outsider", organisation=None, role=Role.EXPERT)
+    return PersonFactory.create(username="outsider", organisation=None, role=Role.EXPERT)
 
 
 @pytest.fixture
 def staff(db: None) -> Person:
     from accounts.models import OrganisationKind
 
-    centre = OrganisationFactory(kind=OrganisationKind.CENTRE, name="交易中心")
-    return PersonFactory(username="staff", organisation=centre, role=Role.STAFF)
+    centre = OrganisationFactory.create(kind=OrganisationKind.CENTRE, name="交易中心")
+    return PersonFactory.create(username="staff", organisation=centre, role=Role.STAFF)
 
 
 def client_for(person: Person) -> Client:

@@ -7,7 +7,7 @@ import itertools
 import factory
 
 from accounts.credit_code import with_check_character
-from accounts.models import Organisation, OrganisationKind, OrganisationKey, Person, Role
+from accounts.models import Organisation, OrganisationKey, OrganisationKind, Person, Role
 from ggzy import clock
 from ggzy.gm import sm2
 
@@ -19,7 +19,7 @@ def credit_code() -> str:
     return with_check_character(f"91320100MA{next(_serial):07d}")
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -30,24 +30,18 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     created_at = factory.LazyFunction(clock.now)
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"person{n}")
     display_name = factory.Sequence(lambda n: f"用户{n}")
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.BIDDER
-    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
-
-    @factory.post_generation
-    def saved(self, create: bool, extracted: object, **kwargs: object) -> None:
-        if create:
-            self.save()
+    password = factory.django.Password(TEST_PASSWORD)
 
 
-class OrganisationKeyFactory(factory.django.DjangoModelFactory):
+class OrganisationKeyFactory(factory.django.DjangoModelFactory[OrganisationKey]):
     class Meta:
         model = OrganisationKey
 

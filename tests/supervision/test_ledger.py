@@ -30,13 +30,17 @@ def test_the_hash_covers_every_field() -> None:
 
 
 def test_it_records_time_address_and_actor() -> None:
-    person = PersonFactory()
+    person = PersonFactory.create()
     moment = dt.datetime(2026, 3, 1, 9, 30, 0, 123456, tzinfo=dt.UTC)
-    with time_machine.travel(moment, tick=False), ledger.acting(address="198.51.100.7", user=person):
+    with (
+        time_machine.travel(moment, tick=False),
+        ledger.acting(address="198.51.100.7", user=person),
+    ):
         entry = ledger.append("tests.thing.happened")
     assert entry.recorded_at == moment
     assert entry.network_address == "198.51.100.7"
     assert entry.actor_person_id == person.pk
+    assert person.organisation is not None
     assert entry.actor_organisation == person.organisation.credit_code
     assert entry.actor_role == "bidder"
 

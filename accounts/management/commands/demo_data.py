@@ -20,8 +20,20 @@ DEMO_PASSWORD = "ggzy-demo-2026"  # noqa: S105  (printed to the demo user on pur
 ORGANISATIONS = [
     # username, organisation name, credit-code prefix (17 chars), kind, legal representative
     ("centre", "示范市公共资源交易中心", "12320100MB0000001", OrganisationKind.CENTRE, "周中心"),
-    ("regulator", "示范市住房和城乡建设局", "11320100MB0000002", OrganisationKind.REGULATOR, "吴监督"),
-    ("tenderee", "示范市城市建设投资有限公司", "91320100MA1X00013", OrganisationKind.TENDEREE, "郑招标"),
+    (
+        "regulator",
+        "示范市住房和城乡建设局",
+        "11320100MB0000002",
+        OrganisationKind.REGULATOR,
+        "吴监督",
+    ),
+    (
+        "tenderee",
+        "示范市城市建设投资有限公司",
+        "91320100MA1X00013",
+        OrganisationKind.TENDEREE,
+        "郑招标",
+    ),
     ("bidder1", "江南建工集团有限公司", "91320100MA1Y00011", OrganisationKind.BIDDER, "王一"),
     ("bidder2", "长江路桥工程有限公司", "91320100MA1Y00022", OrganisationKind.BIDDER, "李二"),
     ("bidder3", "金陵市政建设有限公司", "91320100MA1Y00033", OrganisationKind.BIDDER, "张三"),
@@ -50,9 +62,7 @@ class Command(BaseCommand):
         key_dir.mkdir(parents=True, exist_ok=True)
         # The platform administrator sets up the centre and the regulator.
         admin = Person.objects.filter(username="admin").first() or (
-            Person.objects.create_superuser(
-                "admin", "", DEMO_PASSWORD, display_name="平台管理员"
-            )
+            Person.objects.create_superuser("admin", "", DEMO_PASSWORD, display_name="平台管理员")
         )
         for username, name, prefix, kind, representative in ORGANISATIONS:
             if Person.objects.filter(username=username).exists():
@@ -86,11 +96,12 @@ class Command(BaseCommand):
         )
 
     def _print_logins(self, key_dir: Path) -> None:
-        self.stdout.write("\n  Demo logins (password for all: %s)\n" % DEMO_PASSWORD)
-        rows = [(u, n) for u, n, *_ in ORGANISATIONS] + EXPERTS + [("admin", "平台管理员 superuser")]
+        self.stdout.write(f"\n  Demo logins (password for all: {DEMO_PASSWORD})\n")
+        rows = (
+            [(u, n) for u, n, *_ in ORGANISATIONS] + EXPERTS + [("admin", "平台管理员 superuser")]
+        )
         for username, name in rows:
             key = key_dir / f"{username}.pem"
             suffix = f"   SM2 key: {key}" if key.exists() else ""
             self.stdout.write(f"    {username:<10} {name}{suffix}")
         self.stdout.write("")
-

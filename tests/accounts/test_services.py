@@ -1,0 +1,200 @@
+import pytest
+from knox.models import AuthToken
+
+from accounts import services
+from accounts.credit_code import with_check_character
+from accounts.models import KeyStatus, OrganisationKind, Person, Role
+from ggzy.errors import DomainError
+from ggzy.gm import sm2
+from supervision.models import LedgerEntry
+from tests.factories import TEST_PASSWORD, OrganisationFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def register(**overrides: object) -> Person:
+    fields: dict[str, object] = {
+        "name": "长江路桥工程有限公司",
+        "credit_code": with_check_character("91320100MA1Y00022"),
+        "kind": OrganisationKind.BIDDER,
+        "legal_representative": "李二",
+        "legal_representative_id_number": "32010019800101123x",
+        "admin_username": "lier",
+        "admin_password": TEST_PASSWORD,
+    }
+    fields.update(overrides)
+    return services.organisation_register(**fields)  # type: ignore[arg-type]
+
+
+def test_registering_creates_the_organisation_and_its_manager() -> None:
+    person = register()
+    assert person.organisation is not None
+    assert person.organisation.credit_code == with_check_character("91320100MA1Y00022")
+    assert person.role == Role.BIDDER and person.is_organisation_admin
+    assert person.check_password(TEST_PASSWORD)
+    entry = LedgerEntry.objects.get(action="accounts.organisation.registered")
+    assert entry.target_id == str(person.organisation.pk)
+    assert TEST_PASSWORD not in str(entry.data)
+
+
+def test_only_a_digest_of_the_representatives_id_number_is_kept() -> None:
+    organisation = register().organisation
+    assert organisation is not None
+    assert "320100" not in organisation.legal_representative_id_digest
+    assert organisation.legal_representative_id_digest == services.identity_digest(
+        "32010019800101123X"
+    )
+
+
+def test_it_refuses_an_invalid_credit_code_saying_why() -> None:
+    with pytest.raises(DomainError) as caught:
+        valid = with_check_character("91320100MA1Y00022")
+        register(credit_code=valid[:17] + ("0" if valid[17] != "0" else "1"))
+    assert caught.value.field == "credit_code"
+    assert "校验码" in caught.value.message and "Check character" in caught.value.message
+
+
+def test_it_refuses_a_credit_code_registered_twice() -> None:
+    register()
+    with pytest.raises(DomainError) as caught:
+        register(admin_username="someone-else")
+    assert caught.value.code == "duplicate"
+
+
+def test_it_refuses_a_weak_password() -> None:
+    with pytest.raises(DomainError) as caught:
+        register(admin_password="12345678")
+    assert caught.value.field == "admin_password"
+
+
+def test_anyone_may_register_a_bidder_but_not_a_regulator() -> None:
+    with pytest.raises(DomainError) as caught:
+        register(kind=OrganisationKind.REGULATOR)
+    assert caught.value.code == "forbidden"
+
+
+def test_staff_may_set_up_a_regulator(staff: Person) -> None:
+    person = register(kind=OrganisationKind.REGULATOR, actor=staff)
+    assert person.role == Role.REGULATOR
+
+
+def test_an_added_person_gets_the_role_of_the_organisation(owner: Person) -> None:
+    assert owner.organisation is not None
+    added = services.person_add(
+        organisation=owner.organisation, actor=owner, username="clerk", password=TEST_PASSWORD
+    )
+    assert added.role == Role.BIDDER and not added.is_organisation_admin
+    assert LedgerEntry.objects.filter(action="accounts.person.added").count() == 1
+
+
+def test_binding_a_key_records_its_sm3_fingerprint(owner: Person) -> None:
+    assert owner.organisation is not None
+    public = sm2.generate_private_key().public_key()
+    key = services.key_bind(organisation=owner.organisation, actor=owner, key_data=public.to_pem())
+    assert key.fingerprint == public.fingerprint()
+    assert key.status == KeyStatus.ACTIVE
+    entry = LedgerEntry.objects.get(action="accounts.key.bound")
+    assert entry.data["fingerprint"] == public.fingerprint()
+
+
+def test_a_new_key_retires_the_old_one_which_is_kept(owner: Person) -> None:
+    assert owner.organisation is not None
+    first = services.key_bind(
+        organisation=owner.organisation,
+        actor=owner,
+        key_data=sm2.generate_private_key().public_key().to_pem(),
+    )
+    second = services.key_bind(
+        organisation=owner.organisation,
+        actor=owner,
+        key_data=sm2.generate_private_key().public_key().to_pem(),
+    )
+    first.refresh_from_db()
+    assert first.status == KeyStatus.RETIRED and first.retired_by == owner
+    assert services.active_key(owner.organisation) == second
+    assert owner.organisation.keys.count() == 2
+    with pytest.raises(PermissionError):
+        first.delete()
+
+
+def test_a_key_bound_before_cannot_be_bound_again(owner: Person, other_party: Person) -> None:
+    assert owner.organisation is not None and other_party.organisation is not None
+    pem = sm2.generate_private_key().public_key().to_pem()
+    services.key_bind(organisation=owner.organisation, actor=owner, key_data=pem)
+    with pytest.raises(DomainError) as caught:
+        services.key_bind(organisation=other_party.organisation, actor=other_party, key_data=pem)
+    assert caught.value.code == "duplicate"
+
+
+def test_a_non_sm2_key_is_refused_with_the_reason(owner: Person) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    p256 = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert owner.organisation is not None
+    with pytest.raises(DomainError) as caught:
+        services.key_bind(organisation=owner.organisation, actor=owner, key_data=p256)
+    assert caught.value.code == "invalid_key"
+    assert "SM2" in caught.value.message
+    assert not owner.organisation.keys.exists()
+
+
+def test_a_deactivated_person_loses_their_tokens(owner: Person) -> None:
+    assert owner.organisation is not None
+    clerk = PersonFactory.create(organisation=owner.organisation)
+    services.token_issue(person=clerk)
+    services.person_deactivate(person=clerk, actor=owner)
+    clerk.refresh_from_db()
+    assert not clerk.is_active
+    assert not AuthToken.objects.filter(user=clerk).exists()
+
+
+def test_nobody_deactivates_themselves(owner: Person) -> None:
+    with pytest.raises(DomainError):
+        services.person_deactivate(person=owner, actor=owner)
+
+
+def test_a_token_is_ledgered_without_the_token(owner: Person) -> None:
+    token, raw = services.token_issue(person=owner)
+    entries = LedgerEntry.objects.filter(action="accounts.token.issued")
+    assert entries.count() == 1
+    entry = entries.get()
+    assert raw not in str(entry.data) and raw[:15] not in entry.target_id
+    assert entry.target_id == services.token_handle(token)
+    services.token_revoke(person=owner, handle=entry.target_id)
+    assert not AuthToken.objects.filter(user=owner).exists()
+
+
+def test_revoking_someone_elses_token_is_refused(owner: Person, other_party: Person) -> None:
+    token, _raw = services.token_issue(person=other_party)
+    with pytest.raises(DomainError):
+        services.token_revoke(person=owner, handle=services.token_handle(token))
+    assert AuthToken.objects.filter(user=other_party).count() == 1
+
+
+def test_updating_an_organisation_records_before_and_after(owner: Person) -> None:
+    organisation = owner.organisation
+    assert organisation is not None
+    services.organisation_update(
+        organisation=organisation, actor=owner, changes={"address": "南京市建邺区1号"}
+    )
+    entry = LedgerEntry.objects.get(action="accounts.organisation.updated")
+    assert entry.data["after"] == {"address": "南京市建邺区1号"}
+    with pytest.raises(DomainError):
+        services.organisation_update(
+            organisation=organisation, actor=owner, changes={"credit_code": "X"}
+        )
+
+
+def test_an_organisation_has_the_credit_code_validator() -> None:
+    from django.core.exceptions import ValidationError
+
+    valid = with_check_character("91320100MA1Y00022")
+    wrong = valid[:17] + ("0" if valid[17] != "0" else "1")
+    organisation = OrganisationFactory.build(credit_code=wrong)
+    with pytest.raises(ValidationError):
+        organisation.full_clean()

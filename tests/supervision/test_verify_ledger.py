@@ -1,0 +1,54 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from supervision import ledger
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_verify_ledger_counts_an_intact_chain(capsys: pytest.CaptureFixture[str]) -> None:
+    for n in range(3):
+        ledger.append("tests.thing.happened", data={"n": n})
+    ledger.checkpoint()
+    call_command("verify_ledger")
+    out = capsys.readouterr().out
+    assert "OK" in out and "3 entries" in out and "1 signed checkpoints" in out
+
+
+def test_an_export_verifies_offline_without_django(tmp_path: Path) -> None:
+    for n in range(4):
+        ledger.append("tests.thing.happened", data={"n": n, "名称": "测试"})
+    ledger.checkpoint()
+    export = tmp_path / "ledger.jsonl"
+    call_command("export_ledger", out=export)
+    key = export.with_suffix(".platform-key.pem")
+    command = [sys.executable, "-m", "supervision.chain", str(export), "--public-key", str(key)]
+    env = {"PATH": "/usr/bin:/bin"}  # no DJANGO_SETTINGS_MODULE, no database
+    intact = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert intact.returncode == 0, intact.stderr
+    assert "4 entries, 1 signed checkpoints" in intact.stdout
+
+    lines = export.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace('"n": 1', '"n": 7')
+    export.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    broken = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert broken.returncode == 1
+    assert "#2" in broken.stdout
+
+
+def test_a_checkpoint_by_a_stranger_key_fails_offline(tmp_path: Path) -> None:
+    from ggzy.gm import sm2
+    from supervision import chain
+
+    ledger.append("tests.thing.happened")
+    ledger.checkpoint()
+    points = ledger.checkpoint_records()
+    stranger = sm2.generate_private_key().public_key()
+    forged = [{**points[0], "key_fingerprint": stranger.fingerprint()}]
+    verdict = chain.verify(ledger.entry_records(), forged, {stranger.fingerprint(): stranger})
+    assert not verdict.ok and "signature is invalid" in verdict.reason
