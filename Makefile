@@ -37,7 +37,9 @@ typecheck: install
 pytest: install
 	DEBUG=true $(VENV)/bin/pytest $(PYTEST_ARGS)
 
+## messages: after adding strings: extract, translate the new entries in the .po, run again
 messages: install
+	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 bench: install

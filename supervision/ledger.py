@@ -173,9 +173,28 @@ def checkpoint() -> LedgerCheckpoint | None:
     return point
 
 
+_RECORD_COLUMNS = (
+    "sequence",
+    "recorded_at",
+    "actor_person_id",
+    "actor_name",
+    "actor_organisation",
+    "actor_role",
+    "network_address",
+    "action",
+    "target_type",
+    "target_id",
+    "data",
+    "previous_hash",
+    "entry_hash",
+)
+
+
 def entry_records() -> Iterator[dict[str, Any]]:
-    for entry in LedgerEntry.objects.order_by("sequence").iterator(chunk_size=2000):
-        yield record_of(entry)
+    """Every entry as a chain record, streamed in order (plain tuples: no model instances)."""
+    rows = LedgerEntry.objects.order_by("sequence").values_list(*_RECORD_COLUMNS)
+    for row in rows.iterator(chunk_size=5000):
+        yield _record(dict(zip(_RECORD_COLUMNS, row, strict=True)))
 
 
 def checkpoint_records() -> list[dict[str, Any]]:
@@ -198,21 +217,25 @@ def verify() -> chain.Verdict:
 
 
 def record_of(entry: LedgerEntry) -> dict[str, Any]:
+    return _record({column: getattr(entry, column) for column in _RECORD_COLUMNS})
+
+
+def _record(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "sequence": entry.sequence,
-        "recorded_at": _iso(entry.recorded_at),
+        "sequence": row["sequence"],
+        "recorded_at": _iso(row["recorded_at"]),
         "actor": {
-            "person_id": entry.actor_person_id,
-            "name": entry.actor_name,
-            "organisation": entry.actor_organisation,
-            "role": entry.actor_role,
+            "person_id": row["actor_person_id"],
+            "name": row["actor_name"],
+            "organisation": row["actor_organisation"],
+            "role": row["actor_role"],
         },
-        "network_address": entry.network_address,
-        "action": entry.action,
-        "target": {"type": entry.target_type, "id": entry.target_id},
-        "data": entry.data,
-        "previous_hash": entry.previous_hash,
-        "entry_hash": entry.entry_hash,
+        "network_address": row["network_address"],
+        "action": row["action"],
+        "target": {"type": row["target_type"], "id": row["target_id"]},
+        "data": row["data"],
+        "previous_hash": row["previous_hash"],
+        "entry_hash": row["entry_hash"],
     }
 
 

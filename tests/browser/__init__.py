@@ -1,0 +1,1 @@
+"""Browser smoke tests: headless Debian Chromium driven by Playwright (marker ``browser``)."""

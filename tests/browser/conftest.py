@@ -1,0 +1,98 @@
+"""A headless Chromium for the browser tests: the system's, never a downloaded one.
+
+Without /usr/bin/chromium the tests are skipped on a developer's machine, but fail in CI
+(``CI`` set): there a missing browser is a broken pipeline, not a reason to go quiet.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from pytest_django.fixtures import Settings
+from pytest_django.live_server_helper import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+# The background-networking flags matter: without them Chromium's own connections (updates,
+# sync, QUIC probes) are refused in the sandboxed build environment and page loads stall.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_MISSING = f"needs Debian Chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
+
+requires_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists() and not os.environ.get("CI"),
+    reason=f"{_MISSING}; in CI (CI set) a missing browser fails instead",
+)
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """pytest-django's live server, built to answer plain http.
+
+    Without DEBUG the site redirects http to https, and SecurityMiddleware reads
+    SECURE_SSL_REDIRECT once, when the server builds its handler: a per-test override
+    would come too late, so the server is started under one.
+    """
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(SECURE_SSL_REDIRECT=False):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _cookies_over_plain_http(settings: Settings) -> None:
+    """Without DEBUG the session and CSRF cookies are Secure: a browser on plain http would
+    drop them and never stay logged in."""
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but there is no browser: {_MISSING}", pytrace=False)
+        pytest.skip(_MISSING)
+    # Playwright's sync API keeps an asyncio loop running in this thread, so Django's
+    # async-safety check would refuse the ORM calls the tests make to set up data.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as driver:
+            yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    chromium = playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser profile per test, set up like a visitor from mainland China."""
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1200, "height": 720}
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
