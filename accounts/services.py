@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,10 +28,19 @@ from ggzy.gm.sm3 import sm3_hex
 from supervision import ledger
 
 EDITABLE_ORGANISATION_FIELDS = ("name", "legal_representative", "address", "contact_phone")
+CENTRE_STAFF_GROUP = "centre-staff"  # created by migration accounts 0002
 
 
 def _validation_error(exc: ValidationError, field: str) -> DomainError:
     return DomainError(" ".join(exc.messages), code="invalid", field=field)
+
+
+def _grant_role_access(person: Person) -> None:
+    """Centre staff administer accounts in Django admin, through their permission group."""
+    if person.role == Role.STAFF:
+        person.is_staff = True
+        person.save(update_fields=["is_staff"])
+        person.groups.add(Group.objects.get(name=CENTRE_STAFF_GROUP))
 
 
 def identity_digest(id_number: str) -> str:
@@ -108,6 +118,7 @@ def organisation_register(
     person.is_organisation_admin = True
     person.set_password(admin_password)
     person.save()
+    _grant_role_access(person)
     ledger.append(
         "accounts.organisation.registered",
         actor=actor or person,
@@ -178,6 +189,7 @@ def person_add(
         raise _validation_error(exc, "password") from exc
     person.set_password(password)
     person.save()
+    _grant_role_access(person)
     ledger.append(
         "accounts.person.added",
         actor=actor,

@@ -198,3 +198,28 @@ def test_an_organisation_has_the_credit_code_validator() -> None:
     organisation = OrganisationFactory.build(credit_code=wrong)
     with pytest.raises(ValidationError):
         organisation.full_clean()
+
+
+def test_centre_staff_may_administer_accounts_but_not_rewrite_keys_or_the_ledger(
+    staff: Person,
+) -> None:
+    centre = services.organisation_register(
+        name="示范市公共资源交易中心",
+        credit_code=with_check_character("12320100MB0000001"),
+        kind=OrganisationKind.CENTRE,
+        legal_representative="周中心",
+        admin_username="centre-admin",
+        admin_password=TEST_PASSWORD,
+        actor=staff,
+    )
+    centre = Person.objects.get(pk=centre.pk)
+    assert centre.is_staff
+    assert centre.has_perm("accounts.change_organisation")
+    assert centre.has_perm("supervision.view_ledgerentry")
+    assert not centre.has_perm("accounts.change_organisationkey")
+    assert not centre.has_perm("supervision.change_ledgerentry")
+    assert not centre.has_perm("supervision.delete_ledgerentry")
+
+
+def test_a_bidder_gets_no_admin_access() -> None:
+    assert not register().is_staff
