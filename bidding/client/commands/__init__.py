@@ -1,0 +1,14 @@
+"""The ``ggzy-bid`` command groups. Each module registers its subcommands on the parser;
+a new group (seal, submit, ...) is a new module added to ``GROUPS``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from types import ModuleType
+
+from . import digest, keys, signatures
+
+Handler = Callable[[argparse.Namespace], int]
+
+GROUPS: tuple[ModuleType, ...] = (keys, signatures, digest)
