@@ -74,3 +74,10 @@ class KeyBindForm(forms.Form):
         else:
             raise ValidationError(_("Choose a key file or paste the PEM text."))
         return data
+
+
+class OrganisationEditForm(forms.Form):
+    name = forms.CharField(label=_("Organisation name"), max_length=200)
+    legal_representative = forms.CharField(label=_("Legal representative"), max_length=100)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("tokens/", views.tokens, name="tokens"),
+    path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation_edit"),
     path("organisations/<int:pk>/people/", views.people, name="people"),
     path(
         "organisations/<int:pk>/people/<int:person_pk>/deactivate/",

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_POST
 from knox.models import AuthToken
 
 from accounts import access, services
-from accounts.forms import KeyBindForm, PersonAddForm, RegisterOrganisationForm
+from accounts.forms import (
+    KeyBindForm,
+    OrganisationEditForm,
+    PersonAddForm,
+    RegisterOrganisationForm,
+)
 from accounts.models import Person
 from ggzy.errors import DomainError
 
@@ -45,6 +50,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["active_key"] = services.active_key(organisation)
         context["can_manage"] = access.can_manage_organisation(person, organisation)
     return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organisation = access.organisation_for(request.user, pk, manage=True)
+    initial = {name: getattr(organisation, name) for name in OrganisationEditForm.base_fields}
+    form = OrganisationEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if changes:
+            services.organisation_update(
+                organisation=organisation, actor=_person(request), changes=changes
+            )
+            messages.success(request, _("Organisation details saved."))
+        return redirect("accounts:dashboard")
+    return render(
+        request, "accounts/organisation_edit.html", {"organisation": organisation, "form": form}
+    )
 
 
 @login_required

@@ -1,3 +1,6 @@
+import subprocess
+from pathlib import Path
+
 import pytest
 from knox.models import AuthToken
 
@@ -223,3 +226,40 @@ def test_centre_staff_may_administer_accounts_but_not_rewrite_keys_or_the_ledger
 
 def test_a_bidder_gets_no_admin_access() -> None:
     assert not register().is_staff
+
+
+@pytest.mark.openssl
+def test_a_key_is_bound_from_an_x509_certificate_made_by_openssl(
+    owner: Person, tmp_path: Path
+) -> None:
+    key = tmp_path / "sm2.pem"
+    cert = tmp_path / "cert.pem"
+    subprocess.run(["openssl", "genpkey", "-algorithm", "SM2", "-out", str(key)], check=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            str(key),
+            "-sm3",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=ggzy-test/O=JiangNan",
+            "-out",
+            str(cert),
+            "-sigopt",
+            "distid:1234567812345678",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    assert owner.organisation is not None
+    bound = services.key_bind(
+        organisation=owner.organisation, actor=owner, key_data=cert.read_bytes()
+    )
+    expected = sm2.load_private_key(key.read_bytes()).public_key().fingerprint()
+    assert bound.fingerprint == expected
+    assert "BEGIN CERTIFICATE" in bound.certificate_pem

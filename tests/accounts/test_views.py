@@ -148,3 +148,34 @@ def test_forms_are_protected_against_csrf(owner: Person) -> None:
     response = client.post(reverse("accounts:tokens"), {"issue": "1"})
     assert response.status_code == 403
     assert not AuthToken.objects.filter(user=owner).exists()
+
+
+def test_the_owner_edits_the_organisation_and_the_ledger_keeps_both_values(
+    owner: Person,
+) -> None:
+    organisation = owner.organisation
+    assert organisation is not None
+    old_name = organisation.name
+    response = client_for(owner).post(
+        reverse("accounts:organisation_edit", args=[organisation.pk]),
+        {
+            "name": "江南建工集团股份有限公司",
+            "legal_representative": organisation.legal_representative,
+        },
+    )
+    assert response.status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.name == "江南建工集团股份有限公司"
+    entry = LedgerEntry.objects.get(action="accounts.organisation.updated")
+    assert entry.data["before"]["name"] == old_name
+    assert entry.data["after"]["name"] == "江南建工集团股份有限公司"
+
+
+def test_a_plain_member_cannot_edit_the_organisation(owner: Person) -> None:
+    from tests.factories import PersonFactory
+
+    member = PersonFactory.create(organisation=owner.organisation)
+    response = client_for(member).post(
+        reverse("accounts:organisation_edit", args=[owner.organisation_id]), {"name": "X"}
+    )
+    assert response.status_code == 403
