@@ -235,24 +235,14 @@ def key_bind(*, organisation: Organisation, actor: Person, key_data: bytes) -> O
             code="duplicate",
             field="key",
         )
-    now = clock.now()
     for old in OrganisationKey.objects.filter(organisation=locked, status=KeyStatus.ACTIVE):
-        old.status = KeyStatus.RETIRED
-        old.retired_at = now
-        old.retired_by = actor
-        old.save(update_fields=["status", "retired_at", "retired_by"])
-        ledger.append(
-            "accounts.key.retired",
-            actor=actor,
-            target=old,
-            data={"fingerprint": old.fingerprint, "reason": "replaced"},
-        )
+        _retire(old, actor=actor, reason="replaced")
     key = OrganisationKey.objects.create(
         organisation=locked,
         fingerprint=fingerprint,
         public_key_pem=public_key.to_pem().decode("ascii"),
         certificate_pem=certificate,
-        bound_at=now,
+        bound_at=clock.now(),
         bound_by=actor,
     )
     ledger.append(
@@ -273,17 +263,22 @@ def key_retire(*, key: OrganisationKey, actor: Person) -> OrganisationKey:
     locked = OrganisationKey.objects.select_for_update().get(pk=key.pk)
     if locked.status == KeyStatus.RETIRED:
         raise DomainError("该密钥已停用 / This key is already retired", code="conflict")
-    locked.status = KeyStatus.RETIRED
-    locked.retired_at = clock.now()
-    locked.retired_by = actor
-    locked.save(update_fields=["status", "retired_at", "retired_by"])
+    _retire(locked, actor=actor, reason="retired")
+    return locked
+
+
+def _retire(key: OrganisationKey, *, actor: Person, reason: str) -> None:
+    """Retire a key the caller has locked; it stays, so old signatures still verify."""
+    key.status = KeyStatus.RETIRED
+    key.retired_at = clock.now()
+    key.retired_by = actor
+    key.save(update_fields=["status", "retired_at", "retired_by"])
     ledger.append(
         "accounts.key.retired",
         actor=actor,
-        target=locked,
-        data={"fingerprint": locked.fingerprint, "reason": "retired"},
+        target=key,
+        data={"fingerprint": key.fingerprint, "reason": reason},
     )
-    return locked
 
 
 def active_key(organisation: Organisation) -> OrganisationKey | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -25,6 +27,16 @@ from ggzy.errors import DomainError
 def _person(request: HttpRequest) -> Person:
     assert isinstance(request.user, Person)
     return request.user
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], success: str) -> None:
+    """Run a service call from a button: flash its refusal's reason, or the success."""
+    try:
+        action()
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -101,12 +113,11 @@ def people(request: HttpRequest, pk: int) -> HttpResponse:
 def person_deactivate(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     organisation = access.organisation_for(request.user, pk, manage=True)
     person = get_object_or_404(Person, pk=person_pk, organisation=organisation)
-    try:
-        services.person_deactivate(person=person, actor=_person(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Person deactivated."))
+    _attempt(
+        request,
+        lambda: services.person_deactivate(person=person, actor=_person(request)),
+        _("Person deactivated."),
+    )
     return redirect("accounts:people", pk=pk)
 
 
@@ -142,12 +153,11 @@ def keys(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def key_retire(request: HttpRequest, pk: int) -> HttpResponse:
     key = access.key_for(request.user, pk, manage=True)
-    try:
-        services.key_retire(key=key, actor=_person(request))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Key retired."))
+    _attempt(
+        request,
+        lambda: services.key_retire(key=key, actor=_person(request)),
+        _("Key retired."),
+    )
     return redirect("accounts:keys", pk=key.organisation_id)
 
 
@@ -157,12 +167,12 @@ def tokens(request: HttpRequest) -> HttpResponse:
     issued = None
     if request.method == "POST":
         if "revoke" in request.POST:
-            try:
-                services.token_revoke(person=person, handle=request.POST["revoke"])
-            except DomainError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, _("Token revoked."))
+            handle = request.POST["revoke"]
+            _attempt(
+                request,
+                lambda: services.token_revoke(person=person, handle=handle),
+                _("Token revoked."),
+            )
             return redirect("accounts:tokens")
         _token, issued = services.token_issue(person=person)
     rows = [
