@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class BiddingConfig(AppConfig):
     name = "bidding"
+    verbose_name = "投标 Bidding"
+
+    def ready(self) -> None:
+        from bidding import receivers  # noqa: F401  (answers count_live_bids)

@@ -165,6 +165,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "chronograph-sweep": {
+        "task": "trading.tasks.chronograph_sweep",
+        "schedule": env.int("CHRONOGRAPH_SWEEP_SECONDS", default=15),
+    },
     "ledger-checkpoint": {
         "task": "supervision.tasks.ledger_checkpoint",
         "schedule": env.int("LEDGER_CHECKPOINT_SECONDS", default=300),

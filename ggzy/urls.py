@@ -4,6 +4,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
+from bidding import api as bidding_api
 from ggzy import api
 
 api_patterns = [
@@ -15,6 +16,12 @@ api_patterns = [
         accounts_api.OrganisationKeysView.as_view(),
         name="organisation-keys",
     ),
+    path("platform-key", bidding_api.PlatformKeyView.as_view(), name="platform-key"),
+    path("bids/uploads", bidding_api.UploadCollection.as_view(), name="uploads"),
+    path("bids/uploads/<uuid:pk>", bidding_api.UploadResource.as_view(), name="upload"),
+    path("bids", bidding_api.BidList.as_view(), name="bids"),
+    path("bids/<int:pk>/receipt", bidding_api.ReceiptView.as_view(), name="receipt"),
+    path("bids/<int:pk>/withdraw", bidding_api.WithdrawView.as_view(), name="withdraw"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -22,6 +29,7 @@ api_patterns = [
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("accounts/", include("accounts.urls")),
+    path("", include("trading.urls")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

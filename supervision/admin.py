@@ -1,8 +1,10 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from supervision import ledger
 from supervision.models import LedgerCheckpoint, LedgerEntry
 
 
@@ -22,6 +24,10 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_display = ["sequence", "recorded_at", "action", "actor_name", "network_address"]
     list_filter = ["action"]
     search_fields = ["action", "actor_name", "actor_organisation", "target_id"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
+        # Embargoed entries (who has bid, before the deadline) are not shown, not even here.
+        return ledger.visible()
 
 
 @admin.register(LedgerCheckpoint)

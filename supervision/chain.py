@@ -7,7 +7,8 @@ module and ``ggzy.gm``::
 
 An entry record is a dict: sequence, recorded_at (ISO 8601, UTC, microseconds), actor
 {person_id, name, organisation, role}, network_address, action, target {type, id}, data,
-previous_hash, entry_hash. ``entry_hash`` = SM3 of the canonical JSON of every other field.
+embargo_until (ISO or null), previous_hash, entry_hash. ``entry_hash`` = SM3 of the
+canonical JSON of every other field.
 A checkpoint record: sequence, entry_hash, signed_at, key_fingerprint, signature (hex DER
 SM2 over ``CHECKPOINT_DOMAIN`` + canonical JSON of sequence, entry_hash, signed_at).
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ggzy.canonical import canonical
 from ggzy.gm import sm2
 from ggzy.gm.sm3 import sm3_hex
 
@@ -35,15 +37,9 @@ ENTRY_FIELDS = (
     "action",
     "target",
     "data",
+    "embargo_until",
     "previous_hash",
 )
-
-
-def canonical(value: Any) -> bytes:
-    """One byte string per value: sorted keys, no spaces, UTF-8, no NaN."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
 
 
 def entry_hash(record: Mapping[str, Any]) -> str:

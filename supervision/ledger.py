@@ -17,8 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 
 from ggzy import clock, signing
+from ggzy.canonical import canonical
 from supervision import chain
 from supervision.models import LedgerCheckpoint, LedgerEntry, LedgerHead
 
@@ -96,12 +98,14 @@ def append(
     target: Any = None,
     data: Mapping[str, Any] | None = None,
     address: str | None = None,
+    embargo_until: dt.datetime | None = None,
 ) -> LedgerEntry:
     """Write one entry, chained to the one before it.
 
     ``actor`` is an ``Actor`` or a person; without it the current context's user (or
     ``SYSTEM`` outside any request) acts. ``target`` is a model instance or a
     ``(type, id)`` pair. ``data`` is masked (secret-looking keys) before it is stored.
+    ``embargo_until`` hides the entry from reading views until then (``visible``).
     """
     if not ACTION_PATTERN.match(action):
         raise LedgerError(f"ledger action must be a dotted lower-case name, got {action!r}")
@@ -110,7 +114,7 @@ def append(
     target_type, target_id = _target(target)
     try:
         clean = _jsonable(mask_secrets(dict(data or {})))
-        chain.canonical(clean)
+        canonical(clean)
     except (TypeError, ValueError) as exc:
         raise LedgerError(f"ledger data for {action} cannot be encoded: {exc}") from exc
 
@@ -125,6 +129,7 @@ def append(
             "action": action,
             "target": {"type": target_type, "id": target_id},
             "data": clean,
+            "embargo_until": _iso(embargo_until) if embargo_until else None,
             "previous_hash": head.entry_hash,
         }
         record["entry_hash"] = chain.entry_hash(record)
@@ -133,6 +138,12 @@ def append(
             sequence=record["sequence"], entry_hash=record["entry_hash"]
         )
     return entry
+
+
+def visible(now: dt.datetime | None = None) -> QuerySet[LedgerEntry]:
+    """Entries a reading view may show now: those not under embargo."""
+    moment = now or clock.now()
+    return LedgerEntry.objects.filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=moment))
 
 
 def mask_secrets(value: Any) -> Any:
@@ -185,6 +196,7 @@ _RECORD_COLUMNS = (
     "target_type",
     "target_id",
     "data",
+    "embargo_until",
     "previous_hash",
     "entry_hash",
 )
@@ -234,6 +246,7 @@ def _record(row: Mapping[str, Any]) -> dict[str, Any]:
         "action": row["action"],
         "target": {"type": row["target_type"], "id": row["target_id"]},
         "data": row["data"],
+        "embargo_until": _iso(row["embargo_until"]) if row["embargo_until"] else None,
         "previous_hash": row["previous_hash"],
         "entry_hash": row["entry_hash"],
     }
@@ -253,6 +266,9 @@ def _columns(record: dict[str, Any]) -> dict[str, Any]:
         "target_type": record["target"]["type"],
         "target_id": record["target"]["id"],
         "data": record["data"],
+        "embargo_until": (
+            dt.datetime.fromisoformat(record["embargo_until"]) if record["embargo_until"] else None
+        ),
         "previous_hash": record["previous_hash"],
         "entry_hash": record["entry_hash"],
     }

@@ -60,6 +60,9 @@ class LedgerEntry(AppendOnlyModel):
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict)
+    # Until this time the entry is hidden from every reading view (admin, portal): who has
+    # bid must stay secret until the deadline [E21, L22]. Part of the hash.
+    embargo_until = models.DateTimeField(null=True, blank=True, db_index=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 

@@ -141,3 +141,31 @@ def test_an_intact_ledger_verifies_with_its_count() -> None:
     verdict = ledger.verify()
     assert verdict.ok
     assert verdict.entries == 5 and verdict.checkpoints == 1
+
+
+def test_an_embargoed_entry_is_chained_but_hidden_until_its_time() -> None:
+    deadline = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(deadline - dt.timedelta(days=1), tick=False):
+        entry = ledger.append("tests.bid.received", data={"bidder": "X"}, embargo_until=deadline)
+        ledger.append("tests.thing.happened")
+        assert list(ledger.visible().values_list("action", flat=True)) == ["tests.thing.happened"]
+    assert entry in ledger.visible(deadline)
+    record = ledger.record_of(LedgerEntry.objects.get(pk=entry.pk))
+    assert record["embargo_until"] == "2026-06-01T09:00:00.000000+00:00"
+    assert chain.entry_hash({**record, "embargo_until": None}) != entry.entry_hash
+    assert ledger.verify().ok
+
+
+def test_admin_does_not_show_an_embargoed_entry() -> None:
+    from django.test import Client
+
+    secret = ledger.append(
+        "tests.bid.received", embargo_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    )
+    admin = PersonFactory.create(organisation=None, role="", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(admin)
+    response = client.get(f"/admin/supervision/ledgerentry/{secret.pk}/change/")
+    assert response.status_code == 302  # admin's "does not exist" redirect
+    listing = client.get("/admin/supervision/ledgerentry/").content.decode()
+    assert "tests.bid.received" not in listing

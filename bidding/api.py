@@ -1,0 +1,228 @@
+"""The sealed-bid API: a tus 1.0 resumable upload (core + creation + termination), receipts,
+withdrawal. See docs/upload-protocol.md."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from django.http import HttpResponse
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Person
+from bidding import access, services
+from bidding.models import Bid, UploadState
+from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES
+from ggzy import signing
+from ggzy.errors import DomainError
+from supervision.middleware import client_address
+from trading import access as trading_access
+
+TUS_VERSION = "1.0.0"
+TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
+
+
+class OffsetOctetStream(BaseParser):
+    """PATCH bodies are raw bytes; the view streams them itself."""
+
+    media_type = "application/offset+octet-stream"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return stream
+
+
+def _tus(response: HttpResponse | Response, **headers: str) -> HttpResponse | Response:
+    for name, value in {**TUS_HEADERS, **headers}.items():
+        response[name] = value
+    return response
+
+
+def _metadata(header: str) -> dict[str, str]:
+    """``Upload-Metadata: key base64,key base64``."""
+    values: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in header.split(","))):
+        key, _, encoded = item.partition(" ")
+        try:
+            values[key] = (
+                base64.b64decode(encoded, validate=True).decode("utf-8") if encoded else ""
+            )
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise DomainError(
+                f"Upload-Metadata 无法解析 / cannot decode {key}", code="invalid"
+            ) from exc
+    return values
+
+
+def _person(request: Request) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+class UploadCollection(APIView):
+    @extend_schema(exclude=True)
+    def options(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        return _tus(
+            HttpResponse(status=204),
+            **{
+                "Tus-Version": TUS_VERSION,
+                "Tus-Extension": "creation,termination",
+                "Tus-Max-Size": str(MAX_BID_BYTES),
+                "Ggzy-Max-Chunk": str(MAX_PART_BYTES),
+            },
+        )
+
+    @extend_schema(
+        request=None,
+        parameters=[
+            OpenApiParameter("Upload-Length", int, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter(
+                "Upload-Metadata",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="section (code), idempotency_key, replaces (bid id, optional); base64",
+            ),
+        ],
+        responses={201: None},
+        description="Start (or, with the same idempotency key, find) a resumable bid upload.",
+    )
+    def post(self, request: Request) -> Any:
+        try:
+            length = int(request.headers.get("Upload-Length", ""))
+        except ValueError as exc:
+            raise DomainError(
+                "缺少 Upload-Length / Upload-Length is required", code="invalid"
+            ) from exc
+        meta = _metadata(request.headers.get("Upload-Metadata", ""))
+        key = meta.get("idempotency_key", "")
+        if not 8 <= len(key) <= 64:
+            raise DomainError(
+                "idempotency_key 须为8到64个字符 / idempotency_key must be 8 to 64 characters",
+                code="invalid",
+            )
+        section = trading_access.section_for(request.user, {"code": meta.get("section", "")})
+        replaces = access.bid_for(request.user, meta["replaces"]) if meta.get("replaces") else None
+        upload, created = services.upload_create(
+            section=section,
+            person=_person(request),
+            length=length,
+            idempotency_key=key,
+            replaces=replaces,
+            address=client_address(request.META),
+        )
+        location = reverse("api:upload", args=[upload.id])
+        return _tus(
+            HttpResponse(status=201 if created else 200),
+            Location=location,
+            **{"Upload-Offset": str(upload.offset)},
+        )
+
+
+class UploadResource(APIView):
+    parser_classes = [OffsetOctetStream]
+
+    @extend_schema(exclude=True)
+    def head(self, request: Request, pk: str) -> Any:
+        upload = access.upload_for(request.user, pk)
+        headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length)}
+        if upload.state == UploadState.COMPLETE:
+            headers["Ggzy-Bid"] = str(upload.bid.pk)
+        if upload.state == UploadState.REFUSED:
+            headers["Ggzy-Refused"] = upload.refusal_code
+        return _tus(HttpResponse(status=200), **headers)
+
+    @extend_schema(
+        request={"application/offset+octet-stream": bytes},
+        parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)],
+        responses={204: None},
+        description="Append bytes at Upload-Offset (at most Ggzy-Max-Chunk per request). The "
+        "request that completes the upload also verifies the envelope and files the bid; the "
+        "response then carries Ggzy-Bid and the receipt is at /api/bids/{id}/receipt.",
+    )
+    def patch(self, request: Request, pk: str) -> Any:
+        upload = access.upload_for(request.user, pk)
+        if request.content_type != OffsetOctetStream.media_type:
+            return _tus(Response({"code": "invalid", "detail": "Content-Type"}, status=415))
+        try:
+            offset = int(request.headers.get("Upload-Offset", ""))
+        except ValueError as exc:
+            raise DomainError(
+                "缺少 Upload-Offset / Upload-Offset is required", code="invalid"
+            ) from exc
+        try:
+            upload = services.upload_append(
+                upload=upload,
+                person=_person(request),
+                offset=offset,
+                stream=request._request,
+                address=client_address(request.META),
+            )
+        except DomainError as exc:
+            code = {"offset_mismatch": 409, "late": 403, "not_accepting": 403}.get(exc.code, 422)
+            response = Response(exc.as_dict(), status=code)
+            return _tus(response, **{"Upload-Offset": str(upload.offset)} if code == 409 else {})
+        headers = {"Upload-Offset": str(upload.offset)}
+        if upload.state == UploadState.COMPLETE:
+            headers["Ggzy-Bid"] = str(upload.bid.pk)
+        return _tus(HttpResponse(status=204), **headers)
+
+
+class BidSerializer(serializers.ModelSerializer):
+    section = serializers.CharField(source="section.code")
+
+    class Meta:
+        model = Bid
+        fields = [
+            "id",
+            "section",
+            "sequence",
+            "status",
+            "sm3",
+            "size",
+            "received_at",
+            "withdrawn_at",
+        ]
+
+
+class BidList(APIView):
+    @extend_schema(responses=BidSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(BidSerializer(access.own_bids(request.user), many=True).data)
+
+
+class ReceiptView(APIView):
+    @extend_schema(description="The signed receipts of one of your bids (received, withdrawn).")
+    def get(self, request: Request, pk: int) -> Response:
+        bid = access.bid_for(request.user, pk)
+        return Response([services.receipt_document(receipt) for receipt in bid.receipts.all()])
+
+
+class WithdrawView(APIView):
+    @extend_schema(request=None, description="Withdraw your bid before the deadline [E27, R35].")
+    def post(self, request: Request, pk: int) -> Response:
+        bid = access.bid_for(request.user, pk)
+        receipt = services.bid_withdraw(
+            bid=bid, person=_person(request), address=client_address(request.META)
+        )
+        return Response(services.receipt_document(receipt), status=status.HTTP_201_CREATED)
+
+
+class PlatformKeyView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+    @extend_schema(
+        description="The platform's SM2 public key (PEM): verifies receipts and ledger checkpoints."
+    )
+    def get(self, request: Request) -> HttpResponse:
+        return HttpResponse(
+            signing.platform_public_key().to_pem(), content_type="application/x-pem-file"
+        )

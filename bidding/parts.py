@@ -1,0 +1,149 @@
+"""An upload's bytes: numbered parts in Django storage (file system or S3), read back as
+one stream, and the SM3 of everything received so far.
+
+Each PATCH of the resumable protocol becomes one part, streamed to storage with constant
+memory while SM3 follows the bytes. The running hash lives in this process; when a resume
+lands on another process (or after a restart) it is rebuilt from the stored parts, so it is
+always the hash of exactly what is stored.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import IO, Any, cast
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from bidding.models import Upload
+from ggzy.gm.sm3 import SM3
+
+READ_SIZE = 1 << 20
+_HASHERS_KEPT = 256
+
+
+class _Hashers:
+    """(upload id → (offset, SM3 state)), most recently used last, bounded."""
+
+    def __init__(self) -> None:
+        self._states: OrderedDict[str, tuple[int, SM3]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def take(self, upload: Upload) -> SM3:
+        with self._lock:
+            state = self._states.pop(str(upload.id), None)
+        if state is not None and state[0] == upload.offset:
+            return state[1]
+        hasher = SM3()
+        for chunk in iter_parts(upload):
+            hasher.update(chunk)
+        return hasher
+
+    def keep(self, upload: Upload, offset: int, hasher: SM3) -> None:
+        with self._lock:
+            self._states[str(upload.id)] = (offset, hasher)
+            while len(self._states) > _HASHERS_KEPT:
+                self._states.popitem(last=False)
+
+    def forget(self, upload: Upload) -> None:
+        with self._lock:
+            self._states.pop(str(upload.id), None)
+
+
+hashers = _Hashers()
+
+
+class _CountingReader(io.RawIOBase):
+    """Reads at most ``limit`` bytes from ``source``, feeding them to ``hasher``."""
+
+    def __init__(self, source: IO[bytes] | Any, limit: int, hasher: SM3) -> None:
+        self._source = source
+        self._left = limit
+        self._hasher = hasher
+        self.count = 0
+        self.overflow = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        want = READ_SIZE if size is None or size < 0 else size
+        data = self._source.read(min(want, self._left + 1))
+        if len(data) > self._left:
+            self.overflow = True
+            data = data[: self._left]
+        self._left -= len(data)
+        self.count += len(data)
+        self._hasher.update(data)
+        return bytes(data)
+
+
+def store_part(upload: Upload, source: IO[bytes] | Any, *, limit: int) -> tuple[int, SM3, bool]:
+    """Stream ``source`` into the upload's next part. Returns (bytes stored, the hash of
+    everything up to and including them, whether the source held more than ``limit``)."""
+    hasher = hashers.take(upload)
+    reader = _CountingReader(source, limit, hasher)
+    name = upload.part_name(upload.parts + 1)
+    # A crash between storing a part and recording it leaves an orphan under this name:
+    # replace it rather than let storage pick another name.
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    stored = default_storage.save(name, File(cast(IO[bytes], reader), name=name))
+    if stored != name:  # storage renamed it: our numbering would break
+        default_storage.delete(stored)
+        raise OSError(f"storage refused part name {name}")
+    return reader.count, hasher, reader.overflow
+
+
+def discard_part(upload: Upload, index: int) -> None:
+    name = upload.part_name(index)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+
+
+def iter_parts(upload: Upload, parts: int | None = None) -> Iterator[bytes]:
+    for index in range(1, (upload.parts if parts is None else parts) + 1):
+        with default_storage.open(upload.part_name(index), "rb") as handle:
+            while chunk := handle.read(READ_SIZE):
+                yield chunk
+
+
+class PartsReader(io.RawIOBase):
+    """The stored parts as one readable stream (for verification and, later, opening)."""
+
+    def __init__(self, upload: Upload) -> None:
+        self._chunks = iter_parts(upload)
+        self._buffer = b""
+        self._position = 0  # into _buffer: small reads must not copy a whole chunk each time
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            rest = self._buffer[self._position :] + b"".join(self._chunks)
+            self._buffer, self._position = b"", 0
+            return rest
+        pieces = []
+        wanted = size
+        while wanted > 0:
+            if self._position >= len(self._buffer):
+                chunk = next(self._chunks, None)
+                if chunk is None:
+                    break
+                self._buffer, self._position = chunk, 0
+            piece = self._buffer[self._position : self._position + wanted]
+            self._position += len(piece)
+            wanted -= len(piece)
+            pieces.append(piece)
+        return b"".join(pieces)
+
+
+def delete_all(upload: Upload) -> None:
+    """Remove every stored part (a refused or abandoned upload keeps nothing half-stored)."""
+    for index in range(1, upload.parts + 2):
+        discard_part(upload, index)
+    hashers.forget(upload)

@@ -1,0 +1,228 @@
+"""Tender documents, downloads, clarifications and the notices they send [L23, R21, E20-22]."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mass_mail
+from django.db import transaction
+
+from accounts.models import Person
+from ggzy import clock
+from ggzy.errors import DomainError
+from ggzy.gm.sm3 import SM3
+from supervision import ledger
+from trading import chronograph
+from trading.models import (
+    Clarification,
+    DocumentDownload,
+    Notification,
+    Section,
+    SectionStatus,
+    TenderDocument,
+)
+from trading.rules import CLARIFICATION_NOTICE_MIN
+from trading.transitions import BEFORE_DEADLINE
+
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
+
+
+def _store_document(
+    *, section: Section, actor: Person, title: str, upload: UploadedFile
+) -> TenderDocument:
+    """A new version of the documents; SM3 computed while the file streams to storage."""
+    if upload.size is None or upload.size == 0:
+        raise DomainError("文件为空 / The file is empty", code="invalid", field="file")
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise DomainError(
+            "文件过大（上限512 MB） / The file is too large (512 MB limit)",
+            code="invalid",
+            field="file",
+        )
+    hasher = SM3()
+    for chunk in upload.chunks():
+        hasher.update(chunk)
+    upload.seek(0)
+    version = (
+        section.documents.order_by("-version").values_list("version", flat=True).first() or 0
+    ) + 1
+    document = TenderDocument(
+        section=section,
+        version=version,
+        title=title,
+        original_name=(upload.name or "document")[:255],
+        size=upload.size,
+        sm3=hasher.hexdigest(),
+        issued_at=clock.now(),
+        issued_by=actor,
+    )
+    document.file.save(f"{section.code}-v{version}-{document.original_name}", upload, save=False)
+    document.save()
+    ledger.append(
+        "trading.document.issued",
+        actor=actor,
+        target=document,
+        data={
+            "section": section.code,
+            "version": version,
+            "sm3": document.sm3,
+            "size": document.size,
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def document_issue(
+    *, section: Section, actor: Person, title: str, upload: UploadedFile
+) -> TenderDocument:
+    """The documents of a draft. After publication, documents change only through a
+    clarification (so that everyone who downloaded is told)."""
+    locked = Section.objects.select_for_update().get(pk=section.pk)
+    if locked.status != SectionStatus.DRAFT:
+        raise DomainError(
+            "发布后修改招标文件须通过澄清/修改发出 / After publication, documents change "
+            "through a clarification",
+            code="conflict",
+        )
+    return _store_document(section=locked, actor=actor, title=title, upload=upload)
+
+
+def current_document(section: Section) -> TenderDocument | None:
+    return section.documents.order_by("-version").first()
+
+
+@transaction.atomic
+def document_download(
+    *,
+    document: TenderDocument,
+    person: Person | None,
+    address: str | None,
+    notify_email: str = "",
+) -> DocumentDownload:
+    """Record a download; no registration needed [E20]. The record is hidden until the
+    deadline [E21] and used to notify of clarifications [E22]."""
+    section = document.section
+    now = clock.now()
+    if section.status not in BEFORE_DEADLINE or now < section.documents_from:
+        raise DomainError(
+            "招标文件当前不在发售期 / The tender documents are not being issued now",
+            code="conflict",
+        )
+    organisation = person.organisation if person is not None and person.is_authenticated else None
+    return DocumentDownload.objects.create(
+        document=document,
+        downloaded_at=now,
+        network_address=address,
+        person=person if organisation is not None else None,
+        organisation=organisation,
+        notify_email=notify_email,
+    )
+
+
+@transaction.atomic
+def clarification_issue(
+    *,
+    section: Section,
+    actor: Person,
+    title: str,
+    body: str,
+    upload: UploadedFile | None = None,
+    new_deadline: dt.datetime | None = None,
+) -> Clarification:
+    """Issue a clarification or amendment. Less than 15 days before the deadline it must
+    move the deadline to at least 15 days from now [R21, L23]; a deadline never moves earlier."""
+    locked = Section.objects.select_for_update().get(pk=section.pk)
+    now = clock.now()
+    if locked.status not in BEFORE_DEADLINE or now >= locked.bid_deadline:
+        raise DomainError(
+            "投标截止后不能发出澄清 / No clarification after the bid deadline", code="conflict"
+        )
+    earliest = now + CLARIFICATION_NOTICE_MIN
+    before = locked.bid_deadline
+    if new_deadline is None and before < earliest:
+        raise DomainError(
+            "距投标截止不足15日，澄清或修改须顺延截止时间，最早至 "
+            f"{earliest:%Y-%m-%d %H:%M} UTC [R21] / Less than 15 days before the deadline: the "
+            f"clarification must move the deadline to {earliest:%Y-%m-%d %H:%M} UTC or later [R21]",
+            code="invalid",
+            field="new_deadline",
+        )
+    if new_deadline is not None:
+        if new_deadline < earliest:
+            raise DomainError(
+                f"新的截止时间不得早于 {earliest:%Y-%m-%d %H:%M} UTC（发出之日起15日）[R21] / The new "
+                f"deadline cannot be before {earliest:%Y-%m-%d %H:%M} UTC (15 days from now) [R21]",
+                code="invalid",
+                field="new_deadline",
+            )
+        if new_deadline < before:
+            raise DomainError(
+                "截止时间只能顺延，不能提前 / A deadline can only move later",
+                code="invalid",
+                field="new_deadline",
+            )
+        locked.bid_deadline = new_deadline
+        locked.save(update_fields=["bid_deadline"])
+    document = (
+        _store_document(section=locked, actor=actor, title=title, upload=upload) if upload else None
+    )
+    number = locked.clarifications.count() + 1
+    clarification = Clarification.objects.create(
+        section=locked,
+        number=number,
+        title=title,
+        body=body,
+        document=document,
+        issued_at=now,
+        issued_by=actor,
+        deadline_before=before,
+        deadline_after=locked.bid_deadline,
+    )
+    ledger.append(
+        "trading.clarification.issued",
+        actor=actor,
+        target=clarification,
+        data={
+            "section": locked.code,
+            "number": number,
+            "deadline_before": before,
+            "deadline_after": locked.bid_deadline,
+            "document_version": document.version if document else None,
+        },
+    )
+    chronograph.reschedule(locked)
+    _notify_downloaders(locked, clarification)
+    return clarification
+
+
+def _notify_downloaders(section: Section, clarification: Clarification) -> int:
+    """Tell everyone who downloaded [E22]: organisations in-app, anonymous ones by email."""
+    downloads = DocumentDownload.objects.filter(document__section=section)
+    organisation_ids = set(
+        downloads.exclude(organisation=None).values_list("organisation", flat=True)
+    )
+    emails = set(downloads.exclude(notify_email="").values_list("notify_email", flat=True))
+    subject = f"[{section.code}] 澄清/修改 {clarification.number}: {clarification.title}"
+    body = (
+        f"{section.name}\n{clarification.body}\n\n"
+        f"投标截止时间 / bid deadline: {section.bid_deadline:%Y-%m-%d %H:%M} UTC"
+    )
+    now = clock.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                organisation_id=pk, section=section, subject=subject, body=body, created_at=now
+            )
+            for pk in organisation_ids
+        ]
+        + [
+            Notification(email=email, section=section, subject=subject, body=body, created_at=now)
+            for email in emails
+        ]
+    )
+    messages = [(subject, body, None, [email]) for email in sorted(emails)]
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
+    return len(organisation_ids) + len(emails)

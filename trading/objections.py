@@ -1,0 +1,81 @@
+"""Objections to the tender documents (异议) [R22]."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import Person, Role
+from ggzy import clock
+from ggzy.errors import DomainError
+from supervision import ledger
+from trading.models import DocumentObjection, Notification, Section
+from trading.rules import OBJECTION_ANSWER_WITHIN, OBJECTION_CUTOFF
+from trading.transitions import BEFORE_DEADLINE
+
+
+@transaction.atomic
+def objection_raise(*, section: Section, actor: Person, text: str) -> DocumentObjection:
+    """A prospective bidder objects; accepted until 10 days before the deadline [R22]."""
+    if actor.role != Role.BIDDER or actor.organisation is None:
+        raise DomainError("只有潜在投标人可以提出异议 / Only bidders may object", code="forbidden")
+    if not text.strip():
+        raise DomainError("请写明异议内容 / Write what you object to", code="invalid", field="text")
+    locked = Section.objects.select_for_update().get(pk=section.pk)
+    now = clock.now()
+    cutoff = locked.bid_deadline - OBJECTION_CUTOFF
+    if locked.status not in BEFORE_DEADLINE or now > cutoff:
+        raise DomainError(
+            f"对招标文件的异议应在投标截止10日前提出（截至 {cutoff:%Y-%m-%d %H:%M} UTC）[R22] / "
+            f"Objections to the tender documents close 10 days before the deadline "
+            f"({cutoff:%Y-%m-%d %H:%M} UTC) [R22]",
+            code="conflict",
+        )
+    objection = DocumentObjection.objects.create(
+        section=locked,
+        organisation=actor.organisation,
+        raised_by=actor,
+        raised_at=now,
+        text=text,
+        answer_due=now + OBJECTION_ANSWER_WITHIN,
+    )
+    ledger.append(
+        "trading.objection.raised",
+        actor=actor,
+        target=objection,
+        data={"section": locked.code, "answer_due": objection.answer_due},
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_answer(
+    *, objection: DocumentObjection, actor: Person, answer: str
+) -> DocumentObjection:
+    """The tenderee answers (due within 3 days [R22]; a late answer is recorded as late)."""
+    locked = (
+        DocumentObjection.objects.select_for_update().select_related("section").get(pk=objection.pk)
+    )
+    if locked.answered_at is not None:
+        raise DomainError("该异议已答复 / This objection has been answered", code="conflict")
+    if not answer.strip():
+        raise DomainError("请填写答复 / Write the answer", code="invalid", field="answer")
+    now = clock.now()
+    locked.answer = answer
+    locked.answered_at = now
+    locked.answered_by = actor
+    locked.save(update_fields=["answer", "answered_at", "answered_by"])
+    late = now > locked.answer_due
+    ledger.append(
+        "trading.objection.answered",
+        actor=actor,
+        target=locked,
+        data={"section": locked.section.code, "late": late},
+    )
+    Notification.objects.create(
+        organisation=locked.organisation,
+        section=locked.section,
+        subject=f"[{locked.section.code}] 异议答复 / objection answered",
+        body=answer,
+        created_at=now,
+    )
+    return locked

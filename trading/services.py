@@ -1,0 +1,208 @@
+"""Section services: create, publish, cancel. Each is atomic, locked, guarded, ledgered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Organisation, OrganisationKind, Person
+from ggzy import clock
+from ggzy.errors import DomainError
+from supervision import ledger
+from trading import chronograph, opening_key, transitions
+from trading.models import (
+    DEFAULT_READ_ITEMS,
+    Category,
+    Project,
+    Section,
+    SectionStatus,
+)
+from trading.rules import DEPOSIT_MAX_RATE, DOCUMENT_PERIOD_MIN, WORKS_DEPOSIT_CAP
+
+READABLE_ITEMS = frozenset({"price", "duration_days", "quality", "project_manager", "warranty"})
+
+
+def _require_kind(organisation: Organisation, kind: str, field: str) -> None:
+    if organisation.kind != kind:
+        raise DomainError(
+            f"{organisation.name} 不是{OrganisationKind(kind).label} / "
+            f"{organisation.name} is not a {kind}",
+            code="invalid",
+            field=field,
+        )
+
+
+@transaction.atomic
+def project_create(
+    *,
+    actor: Person,
+    code: str,
+    name: str,
+    centre: Organisation,
+    regulator: Organisation,
+    tenderee: Organisation | None = None,
+) -> Project:
+    """A tenderee creates its own project; an agency creates one for the tenderee it names."""
+    organisation = actor.organisation
+    if organisation is None or organisation.kind not in (
+        OrganisationKind.TENDEREE,
+        OrganisationKind.AGENCY,
+    ):
+        raise DomainError(
+            "只有招标人或代理机构可以创建项目 / Only a tenderee or agency creates projects",
+            code="forbidden",
+        )
+    agency = None
+    if organisation.kind == OrganisationKind.AGENCY:
+        if tenderee is None:
+            raise DomainError(
+                "代理机构须指明招标人 / An agency must name the tenderee",
+                code="invalid",
+                field="tenderee",
+            )
+        _require_kind(tenderee, OrganisationKind.TENDEREE, "tenderee")
+        agency = organisation
+    else:
+        tenderee = organisation
+    _require_kind(centre, OrganisationKind.CENTRE, "centre")
+    _require_kind(regulator, OrganisationKind.REGULATOR, "regulator")
+    if Project.objects.filter(code=code).exists():
+        raise DomainError(
+            "项目编号已存在 / This project code exists", code="duplicate", field="code"
+        )
+    project = Project.objects.create(
+        code=code,
+        name=name,
+        tenderee=tenderee,
+        agency=agency,
+        centre=centre,
+        regulator=regulator,
+        created_at=clock.now(),
+        created_by=actor,
+    )
+    ledger.append(
+        "trading.project.created",
+        actor=actor,
+        target=project,
+        data={"code": code, "name": name, "tenderee": tenderee.credit_code},
+    )
+    return project
+
+
+def check_deposit(*, category: str, estimated_price: Decimal, bid_deposit: Decimal) -> None:
+    """[R26] ≤ 2% of the estimated price; works tenders also ≤ 800,000 yuan."""
+    if bid_deposit < 0:
+        raise DomainError(
+            "保证金不能为负 / The deposit cannot be negative", code="invalid", field="bid_deposit"
+        )
+    ceiling = (estimated_price * DEPOSIT_MAX_RATE).quantize(Decimal("0.01"))
+    if bid_deposit > ceiling:
+        raise DomainError(
+            f"投标保证金不得超过估算价的2%（{ceiling}元）[R26] / "
+            f"The bid deposit may not exceed 2% of the estimated price ({ceiling} yuan) [R26]",
+            code="invalid",
+            field="bid_deposit",
+        )
+    if category == Category.WORKS and bid_deposit > WORKS_DEPOSIT_CAP:
+        raise DomainError(
+            "施工招标投标保证金最高不得超过80万元 [R26] / "
+            "A works tender's deposit may not exceed 800,000 yuan [R26]",
+            code="invalid",
+            field="bid_deposit",
+        )
+
+
+@transaction.atomic
+def section_create(*, project: Project, actor: Person, **fields: Any) -> Section:
+    """A draft section. ``fields`` are the Section's own (name, category, prices, timetable…)."""
+    fields.setdefault("read_items", list(DEFAULT_READ_ITEMS))
+    unknown = set(fields["read_items"]) - READABLE_ITEMS
+    if unknown:
+        raise DomainError(
+            f"不能唱标的项目 / Items that cannot be read out: {', '.join(sorted(unknown))}",
+            code="invalid",
+            field="read_items",
+        )
+    if fields["estimated_price"] <= 0:
+        raise DomainError(
+            "估算价必须大于0 / The estimated price must be positive",
+            code="invalid",
+            field="estimated_price",
+        )
+    check_deposit(
+        category=fields["category"],
+        estimated_price=fields["estimated_price"],
+        bid_deposit=fields.get("bid_deposit", Decimal("0")),
+    )
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    number = locked.sections.count() + 1
+    section = Section.objects.create(
+        project=locked, code=f"{locked.code}-{number:02d}", created_at=clock.now(), **fields
+    )
+    ledger.append(
+        "trading.section.created",
+        actor=actor,
+        target=section,
+        data={
+            "code": section.code,
+            "name": section.name,
+            "estimated_price": section.estimated_price,
+        },
+    )
+    return section
+
+
+def check_document_period(*, documents_from: dt.datetime, bid_deadline: dt.datetime) -> None:
+    """[L24] at least 20 days from issuing the documents to the deadline."""
+    if bid_deadline - documents_from < DOCUMENT_PERIOD_MIN:
+        earliest = documents_from + DOCUMENT_PERIOD_MIN
+        raise DomainError(
+            "自招标文件开始发出之日起至投标截止不得少于20日 [L24]，截止时间最早为 "
+            f"{earliest:%Y-%m-%d %H:%M} UTC / At least 20 days from issuing the tender documents "
+            f"to the bid deadline [L24]: the deadline can be {earliest:%Y-%m-%d %H:%M} UTC at the "
+            "earliest",
+            code="invalid",
+            field="bid_deadline",
+        )
+
+
+@transaction.atomic
+def section_publish(*, section: Section, actor: Person) -> Section:
+    """Publish the announcement and documents; make and split the opening key."""
+    locked = Section.objects.select_for_update().select_related("project").get(pk=section.pk)
+    if locked.status != SectionStatus.DRAFT:
+        raise DomainError("只有草稿可以发布 / Only a draft can be published", code="conflict")
+    if not locked.documents.exists():
+        raise DomainError(
+            "发布前请上传招标文件 / Upload the tender documents before publishing",
+            code="invalid",
+        )
+    now = clock.now()
+    issued_from = max(locked.documents_from, now)
+    check_document_period(documents_from=issued_from, bid_deadline=locked.bid_deadline)
+    holder_keys = opening_key.create_opening_key(locked)
+    locked.published_at = now
+    locked.save(update_fields=["published_at"])
+    transitions.apply(
+        locked,
+        SectionStatus.PUBLISHED,
+        actor=actor,
+        data={
+            "opening_key": locked.opening_key_fingerprint,
+            "share_holders": [key.fingerprint for key in holder_keys],
+            "bid_deadline": locked.bid_deadline,
+        },
+    )
+    chronograph.reschedule(locked)
+    return locked
+
+
+@transaction.atomic
+def section_cancel(*, section: Section, actor: Person, reason: str) -> Section:
+    locked = Section.objects.select_for_update().get(pk=section.pk)
+    transitions.apply(locked, SectionStatus.CANCELLED, actor=actor, reason=reason)
+    chronograph.reschedule(locked)
+    return locked

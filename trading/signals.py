@@ -1,0 +1,8 @@
+"""Signals the trading floor sends upward (it never imports the apps above it)."""
+
+from django.dispatch import Signal
+
+# Sent by the chronograph at the bid deadline, inside its transaction, with ``section``.
+# Receivers return how many live (received, not withdrawn) bids they hold for it; the
+# chronograph sums the answers to decide between opening and failing [R44].
+count_live_bids = Signal()
