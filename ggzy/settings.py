@@ -9,6 +9,7 @@ the site refuses to start on a default secret key or without the platform signin
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import environ
@@ -121,6 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (daphne, worker, beat) share the file: WAL lets readers go on while
     # one writes; IMMEDIATE takes the write lock at BEGIN so two writers queue instead of
     # failing mid-transaction.
+    # A file, not memory, for the test database: tests start real server processes on it.
+    # One per test process, so that two test runs never share (and delete) one file.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-ggzy-{os.getpid()}.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

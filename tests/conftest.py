@@ -4,6 +4,7 @@ other party (manages another bidder organisation) and an outsider (logged in, no
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +15,20 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, Person, Role
 from ggzy import signing
 from tests.factories import OrganisationFactory, PersonFactory
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Django recreates a file-based SQLite test database but leaves its -wal/-shm files;
+    stale ones make the next process that opens it fail with "disk I/O error"."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        name = Path(database.get("TEST", {}).get("NAME") or "")
+        for stale in (name, name.with_name(name.name + "-wal"), name.with_name(name.name + "-shm")):
+            if name.name:
+                stale.unlink(missing_ok=True)
+
 
 requires_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql",

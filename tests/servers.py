@@ -1,0 +1,97 @@
+"""Real server processes for the tests whose behaviour depends on them: daphne on a free
+port, talking to the test database, signing with the test platform key."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def database_url() -> str:
+    """The test database, as a URL another process can open."""
+    database = settings.DATABASES["default"]
+    if connection.vendor == "postgresql":
+        return (
+            f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
+            f"{database['PORT']}/{database['NAME']}"
+        )
+    name = str(database["NAME"])
+    if name == ":memory:" or "mode=memory" in name:
+        raise RuntimeError(
+            "an in-memory SQLite test database cannot be shared with a server process"
+        )
+    return f"sqlite:///{name}"
+
+
+def server_environment(var_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": database_url(),
+        "GGZY_VAR_DIR": str(var_dir),
+        "PLATFORM_SIGNING_KEY_FILE": str(settings.PLATFORM_SIGNING_KEY_FILE),
+        **extra,
+    }
+
+
+@contextmanager
+def daphne(var_dir: Path, **extra: str) -> Iterator[str]:
+    """A daphne process; yields its base URL, stops it afterwards."""
+    port = free_port()
+    log = (var_dir / f"daphne-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "ggzy.asgi:application",
+        ],
+        cwd=ROOT,
+        env=server_environment(var_dir, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(url + "/api/time", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"daphne did not start: {(var_dir / log.name).read_text()[-2000:]}"
+                )
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
