@@ -69,7 +69,7 @@ def test_the_embedded_defaults_need_no_server(tmp_path: Path) -> None:
     assert show_backends(tmp_path) == [
         "django.db.backends.sqlite3",
         "channels.layers.InMemoryChannelLayer",
-        "filesystem://",
+        "filesystem://localhost//",
     ]
 
 
