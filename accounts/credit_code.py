@@ -1,22 +1,13 @@
-"""Unified social credit code (统一社会信用代码), GB 32100-2015.
-
-18 characters from ``0-9A-HJ-NPQRTUWXY`` (no I, O, S, V, Z); the 18th is a check character
-computed from the first 17 with weights 3^(i-1) mod 31.
-"""
+"""Unified social credit code (统一社会信用代码), GB 32100-2015: the validator that says which
+rule a code breaks. The rule itself is in ``ggzy.credit_code``."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-VALUES = {char: index for index, char in enumerate(ALPHABET)}
-WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-LENGTH = 18
+from ggzy.credit_code import LENGTH, VALUES, check_character
 
-
-def check_character(first17: str) -> str:
-    total = sum(VALUES[char] * weight for char, weight in zip(first17, WEIGHTS, strict=True))
-    return ALPHABET[(31 - total % 31) % 31]
+__all__ = ["check_character", "normalise", "validate_credit_code", "with_check_character"]
 
 
 def normalise(code: str) -> str:

@@ -130,6 +130,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from ggzy.canonical import canonical
     from ggzy.gm.sm3 import sm3
     from supervision import chain, ledger
 
@@ -140,7 +141,7 @@ def main() -> None:
     records = list(ledger.entry_records())
     started = time.perf_counter()
     for record in records:
-        sm3(chain.canonical({name: record[name] for name in chain.ENTRY_FIELDS}))
+        sm3(canonical({name: record[name] for name in chain.ENTRY_FIELDS}))
     hash_seconds = time.perf_counter() - started
     from django.db import connections
 
