@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import api as accounts_api
 from bidding import api as bidding_api
 from ggzy import api
+from trading import api as trading_api
 
 api_patterns = [
     path("time", api.server_time, name="time"),
@@ -16,6 +17,7 @@ api_patterns = [
         accounts_api.OrganisationKeysView.as_view(),
         name="organisation-keys",
     ),
+    path("sections/<str:code>", trading_api.SectionDetail.as_view(), name="section"),
     path("platform-key", bidding_api.PlatformKeyView.as_view(), name="platform-key"),
     path("bids/uploads", bidding_api.UploadCollection.as_view(), name="uploads"),
     path("bids/uploads/<uuid:pk>", bidding_api.UploadResource.as_view(), name="upload"),

@@ -95,3 +95,34 @@ def daphne(var_dir: Path, **extra: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@contextmanager
+def celery_worker(var_dir: Path, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A Celery worker on the tests' broker (Redis, or the filesystem broker in var_dir)."""
+    log = (var_dir / "worker.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ggzy.celery",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=server_environment(var_dir, **extra),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

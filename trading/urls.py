@@ -8,6 +8,7 @@ urlpatterns = [
     path("sections/", views.announcements, name="announcements"),
     path("sections/<str:code>/", views.section_detail, name="section"),
     path("sections/<str:code>/objections/", views.objection_raise, name="object"),
+    path("sections/<str:code>/opening-key.pem", views.opening_key, name="opening_key"),
     path("documents/<int:pk>/download/", views.document_download, name="download"),
     path("manage/", manage_views.my_sections, name="my_sections"),
     path(

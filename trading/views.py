@@ -79,6 +79,14 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
 
 
+def opening_key(request: HttpRequest, code: str) -> HttpResponse:
+    """The section's opening public key, for sealing bids (ggzy-bid seal --opening-key)."""
+    section = access.section_for(request.user, {"code": code})
+    response = HttpResponse(section.opening_key_pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="{section.code}-opening-key.pem"'
+    return response
+
+
 @require_POST
 def objection_raise(request: HttpRequest, code: str) -> HttpResponse:
     section = access.section_for(request.user, {"code": code})

@@ -116,3 +116,16 @@ def test_the_management_page_hides_downloads_until_the_deadline(
 ) -> None:
     page = client_for(tenderee).get(reverse("trading:manage", args=[published.pk])).content.decode()
     assert "hidden" in page or "隐藏" in page
+
+
+def test_the_opening_key_and_section_data_are_public_for_sealing(published: Section) -> None:
+    from ggzy.gm import sm2
+
+    pem = Client().get(reverse("trading:opening_key", args=[published.code])).content
+    assert sm2.load_public_key(pem).fingerprint() == published.opening_key_fingerprint
+    data = Client().get(f"/api/sections/{published.code}").json()
+    assert data["id"] == published.pk and data["opening_key_pem"] == published.opening_key_pem
+
+
+def test_a_draft_has_no_public_section_data(draft: Section) -> None:
+    assert Client().get(f"/api/sections/{draft.code}").status_code == 404
