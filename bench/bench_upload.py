@@ -173,29 +173,10 @@ def main() -> None:
         copy_seconds = time.perf_counter() - started
         (work / "copy.gbid").unlink()
 
-        from tests.servers import free_port
+        from tests import servers
 
-        port = free_port()
-        daphne = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "ggzy.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait(url)
-            before = _peak_rss_kib(daphne.pid)
+        with servers.daphne(work) as server:
+            before = _peak_rss_kib(server.process.pid)
             upload_seconds = _run(
                 [
                     *cli,
@@ -206,16 +187,13 @@ def main() -> None:
                     "--chunk-size",
                     str(CHUNK),
                     "--server",
-                    url,
+                    server.url,
                     "--token",
                     token,
                 ],
                 env,
             )
-            after = _peak_rss_kib(daphne.pid)
-        finally:
-            daphne.terminate()
-            daphne.wait(timeout=10)
+            after = _peak_rss_kib(server.process.pid)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     mb = size / 1e6
@@ -251,19 +229,6 @@ def _credit_code() -> str:
     from accounts.credit_code import with_check_character
 
     return with_check_character("91320100MA9B00004")
-
-
-def _wait(url: str) -> None:
-    import requests
-
-    for _ in range(300):
-        try:
-            if requests.get(url + "/api/time", timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("daphne did not start")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -52,77 +53,87 @@ def server_environment(var_dir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-@contextmanager
-def daphne(var_dir: Path, **extra: str) -> Iterator[str]:
-    """A daphne process; yields its base URL, stops it afterwards."""
-    port = free_port()
-    log = (var_dir / f"daphne-{port}.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "ggzy.asgi:application",
-        ],
-        cwd=ROOT,
-        env=server_environment(var_dir, **extra),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
+@dataclass(frozen=True)
+class Running:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(url + "/api/time", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"daphne did not start: {(var_dir / log.name).read_text()[-2000:]}"
-                )
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_until_answering(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            if requests.get(url + "/api/time", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def daphne(var_dir: Path, **extra: str) -> Iterator[Running]:
+    """A daphne process on a free port; stopped afterwards."""
+    port = free_port()
+    log_path = var_dir / f"daphne-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "ggzy.asgi:application",
+            ],
+            cwd=ROOT,
+            env=server_environment(var_dir, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_answering(url, process, log_path)
+            yield Running(url, process)
+        finally:
+            stop(process)
 
 
 @contextmanager
 def celery_worker(var_dir: Path, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
     """A Celery worker on the tests' broker (Redis, or the filesystem broker in var_dir)."""
-    log = (var_dir / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "ggzy.celery",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=server_environment(var_dir, **extra),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
+    with (var_dir / "worker.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "ggzy.celery",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=server_environment(var_dir, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+            yield process
+        finally:
+            stop(process)

@@ -16,11 +16,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Person, Role
 from bidding.models import Bid
+from ggzy import clock
 from ggzy.gm import envelope, sm2
 from tests.factories import OrganisationFactory, PersonFactory
 from tests.trading.conftest import bind_new_key, draft, holders, project, published, tenderee  # noqa: F401
 from trading import chronograph
-from trading.models import Section
+from trading.models import Section, SectionStatus
 
 
 @dataclass
@@ -60,6 +61,17 @@ def section(published: Section) -> Iterator[Section]:  # noqa: F811
     published.refresh_from_db()
     yield published
     traveller.stop()
+
+
+def open_for_bids(section: Section, *, closes_in: dt.timedelta) -> Section:
+    """Bidding now, by the real clock (for tests whose server processes cannot share a
+    travelled clock): documents out since yesterday, deadline ``closes_in`` from now."""
+    Section.objects.filter(pk=section.pk).update(
+        status=SectionStatus.BIDDING,
+        documents_from=clock.now() - dt.timedelta(days=1),
+        bid_deadline=clock.now() + closes_in,
+    )
+    return Section.objects.get(pk=section.pk)
 
 
 def seal_bid(

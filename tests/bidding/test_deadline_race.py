@@ -15,11 +15,10 @@ from django.db import connection
 
 from bidding import services
 from bidding.models import Bid, BidStatus, Receipt, Upload, UploadState
-from ggzy import clock
 from ggzy.errors import DomainError
-from tests.bidding.conftest import Bidder, make_bidder, seal_bid
+from tests.bidding.conftest import Bidder, make_bidder, open_for_bids, seal_bid
 from tests.conftest import requires_postgres
-from trading.models import Section, SectionStatus
+from trading.models import Section
 
 pytestmark = [requires_postgres, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -31,13 +30,8 @@ def test_uploads_finishing_around_the_deadline_are_each_received_or_refused(
 ) -> None:
     bidders = [make_bidder(f"竞速投标人{n}有限公司") for n in range(BIDDERS)]
     envelopes = [seal_bid(published, bidder, tmp_path) for bidder in bidders]
-    deadline = clock.now() + dt.timedelta(seconds=6)
-    Section.objects.filter(pk=published.pk).update(
-        status=SectionStatus.BIDDING,
-        documents_from=clock.now() - dt.timedelta(days=1),
-        bid_deadline=deadline,
-    )
-    section = Section.objects.get(pk=published.pk)
+    section = open_for_bids(published, closes_in=dt.timedelta(seconds=6))
+    deadline = section.bid_deadline
     uploads = [
         services.upload_create(
             section=section, person=bidder.person, length=len(data), idempotency_key=f"race-{n:04d}"

@@ -18,11 +18,11 @@ import pytest
 from accounts import services as account_services
 from bidding.models import Bid, Upload, UploadState
 from bidding.receipts import verify_receipt
-from ggzy import clock, signing
+from ggzy import signing
 from ggzy.gm.sm3 import sm3_hex
 from tests import servers
-from tests.bidding.conftest import make_bidder, seal_bid
-from trading.models import Section, SectionStatus
+from tests.bidding.conftest import make_bidder, open_for_bids, seal_bid
+from trading.models import Section
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,20 +52,15 @@ def submit(
 def test_a_killed_upload_resumes_and_gets_the_same_receipt(
     published: Section, tmp_path: Path
 ) -> None:
-    Section.objects.filter(pk=published.pk).update(
-        status=SectionStatus.BIDDING,
-        documents_from=clock.now() - dt.timedelta(days=1),
-        bid_deadline=clock.now() + dt.timedelta(hours=1),
-    )
-    section = Section.objects.get(pk=published.pk)
+    section = open_for_bids(published, closes_in=dt.timedelta(hours=1))
     bidder = make_bidder("断点续传建设有限公司")
     _token, raw = account_services.token_issue(person=bidder.person)
     data = seal_bid(section, bidder, tmp_path, body=secrets.token_bytes(3 * 1024 * 1024))
     bid_file = tmp_path / "bid.gbid"
     bid_file.write_bytes(data)
 
-    with servers.daphne(tmp_path) as url:
-        first = submit(url, raw, bid_file, section, tmp_path)
+    with servers.daphne(tmp_path) as server:
+        first = submit(server.url, raw, bid_file, section, tmp_path)
         deadline = time.monotonic() + 60
         while not Upload.objects.filter(offset__gte=10 * 65536).exists():
             assert first.poll() is None, first.communicate()
@@ -77,7 +72,7 @@ def test_a_killed_upload_resumes_and_gets_the_same_receipt(
         assert interrupted.state == UploadState.OPEN and 0 < interrupted.offset < len(data)
         assert not Bid.objects.exists()
 
-        second = submit(url, raw, bid_file, section, tmp_path)
+        second = submit(server.url, raw, bid_file, section, tmp_path)
         out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err.decode()
     assert "received" in out.decode()

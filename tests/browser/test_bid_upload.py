@@ -13,13 +13,12 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from bidding.models import Bid
-from ggzy import clock
 from ggzy.gm.sm3 import sm3_hex
-from tests.bidding.conftest import make_bidder, seal_bid
+from tests.bidding.conftest import make_bidder, open_for_bids, seal_bid
 from tests.browser.conftest import requires_chromium
 from tests.factories import TEST_PASSWORD
 from tests.trading.conftest import bind_new_key, draft, holders, project, published, tenderee  # noqa: F401
-from trading.models import Section, SectionStatus
+from trading.models import Section
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 SCREENSHOT = Path(django_settings.VAR_DIR) / "screenshots" / "bid-upload.png"
@@ -31,12 +30,7 @@ def test_a_bidder_uploads_a_sealed_bid_and_gets_the_receipt(
     published: Section,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    Section.objects.filter(pk=published.pk).update(
-        status=SectionStatus.BIDDING,
-        documents_from=clock.now() - dt.timedelta(days=1),
-        bid_deadline=clock.now() + dt.timedelta(days=2),
-    )
-    section = Section.objects.get(pk=published.pk)
+    section = open_for_bids(published, closes_in=dt.timedelta(days=2))
     bidder = make_bidder("浏览器投标建设有限公司")
     bidder.person.username = "browser-bidder"
     bidder.person.save()
