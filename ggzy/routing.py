@@ -1,5 +1,9 @@
-"""Websocket routes. Each app adds its consumers here (the opening hall: realtime/)."""
+"""Websocket routes."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-websocket_urlpatterns: list[URLPattern] = []
+from realtime.consumers import HallConsumer
+
+websocket_urlpatterns = [
+    path("ws/halls/<str:code>/", HallConsumer.as_asgi()),
+]

@@ -288,4 +288,7 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# How long bidders have to confirm or object to the reading in the opening hall.
+HALL_CONFIRMATION_MINUTES = env.int("HALL_CONFIRMATION_MINUTES", default=10)
+
 GGZY_SITE_NAME = _("ggzy public resource trading platform")

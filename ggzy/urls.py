@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from accounts import api as accounts_api
 from bidding import api as bidding_api
 from ggzy import api
+from realtime import api as hall_api
 from trading import api as trading_api
 
 api_patterns = [
@@ -18,6 +19,19 @@ api_patterns = [
         name="organisation-keys",
     ),
     path("sections/<str:code>", trading_api.SectionDetail.as_view(), name="section"),
+    path("halls/<str:code>", hall_api.Snapshot.as_view(), name="hall"),
+    path("halls/<str:code>/sign-in", hall_api.SignIn.as_view(), name="hall-sign-in"),
+    path("halls/<str:code>/advance", hall_api.Advance.as_view(), name="hall-advance"),
+    path("halls/<str:code>/bids/<int:bid>/key", hall_api.ContentKey.as_view(), name="hall-key"),
+    path("halls/<str:code>/answer", hall_api.Answer.as_view(), name="hall-answer"),
+    path("halls/<str:code>/objections", hall_api.Objections.as_view(), name="hall-objections"),
+    path(
+        "halls/<str:code>/objections/<int:pk>/answer",
+        hall_api.ObjectionAnswer.as_view(),
+        name="hall-objection-answer",
+    ),
+    path("halls/<str:code>/share", hall_api.Share.as_view(), name="hall-share"),
+    path("halls/<str:code>/record", hall_api.Record.as_view(), name="hall-record"),
     path("platform-key", bidding_api.PlatformKeyView.as_view(), name="platform-key"),
     path("bids/uploads", bidding_api.UploadCollection.as_view(), name="uploads"),
     path("bids/uploads/<uuid:pk>", bidding_api.UploadResource.as_view(), name="upload"),

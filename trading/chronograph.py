@@ -36,8 +36,8 @@ SWEEP_REACH = dt.timedelta(minutes=1)
 @dataclass(frozen=True)
 class TimeEvent:
     name: str
-    status: str  # the status in which the event waits
-    time_field: str  # the section field holding its time
+    status: str  # the section status in which the event waits
+    due: Callable[[Section], dt.datetime | None]  # when it falls due (None: not scheduled)
     apply: Callable[[Section], None]
 
 
@@ -61,19 +61,36 @@ def _close_submissions(section: Section) -> None:
         transitions.apply(section, SectionStatus.OPENING, actor=ledger.SYSTEM, data={"bids": bids})
 
 
-EVENTS: tuple[TimeEvent, ...] = (
-    TimeEvent("documents_issued", SectionStatus.PUBLISHED, "documents_from", _open_bidding),
-    TimeEvent("submissions_closed", SectionStatus.BIDDING, "bid_deadline", _close_submissions),
-)
+EVENTS: list[TimeEvent] = [
+    TimeEvent(
+        "documents_issued", SectionStatus.PUBLISHED, lambda s: s.documents_from, _open_bidding
+    ),
+    TimeEvent(
+        "submissions_closed", SectionStatus.BIDDING, lambda s: s.bid_deadline, _close_submissions
+    ),
+]
 
 
-def _pending(section: Section) -> TimeEvent | None:
-    return next((event for event in EVENTS if event.status == section.status), None)
+def register(event: TimeEvent) -> None:
+    """Upper floors add their own time events (the opening hall's windows) here, so every
+    time-driven change still goes through this one chronograph."""
+    if all(existing.name != event.name for existing in EVENTS):
+        EVENTS.append(event)
+
+
+def _pending(section: Section) -> tuple[TimeEvent, dt.datetime] | None:
+    """The earliest scheduled event waiting in the section's current status."""
+    scheduled = [
+        (event, moment)
+        for event in EVENTS
+        if event.status == section.status and (moment := event.due(section)) is not None
+    ]
+    return min(scheduled, key=lambda pair: pair[1], default=None)
 
 
 def next_check_of(section: Section) -> dt.datetime | None:
-    event = _pending(section)
-    return getattr(section, event.time_field) if event else None
+    pending = _pending(section)
+    return pending[1] if pending else None
 
 
 def apply_time_events(section_id: int) -> list[str]:
@@ -82,8 +99,9 @@ def apply_time_events(section_id: int) -> list[str]:
     with transaction.atomic():
         section = Section.objects.select_for_update().get(pk=section_id)
         now = clock.now()
-        while (event := _pending(section)) is not None:
-            if getattr(section, event.time_field) > now:
+        while (pending := _pending(section)) is not None:
+            event, moment = pending
+            if moment > now:
                 break
             event.apply(section)
             applied.append(event.name)

@@ -6,3 +6,7 @@ from django.dispatch import Signal
 # Receivers return how many live (received, not withdrawn) bids they hold for it; the
 # chronograph sums the answers to decide between opening and failing [R44].
 count_live_bids = Signal()
+
+# Sent by ``transitions.apply`` inside the transaction, after a section changed status, with
+# ``section``, ``source`` and ``target``. The opening hall follows the section with it.
+status_changed = Signal()

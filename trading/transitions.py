@@ -7,6 +7,7 @@ from typing import Any
 from ggzy.errors import DomainError
 from supervision import ledger
 from trading.models import Section, SectionStatus
+from trading.signals import status_changed
 
 S = SectionStatus
 
@@ -56,3 +57,4 @@ def apply(
         target=section,
         data={"from": source, "to": target, "reason": reason, **(data or {})},
     )
+    status_changed.send(sender=Section, section=section, source=source, target=target)

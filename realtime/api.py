@@ -1,0 +1,167 @@
+"""Hall actions over HTTP (the websocket only streams): sign in, move on (host), submit a
+content key, answer the reading, object, answer objections, give a key share; the record."""
+
+from __future__ import annotations
+
+import binascii
+from typing import Any
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Person
+from ggzy.errors import DomainError
+from realtime import decryption, hall, reading, snapshot
+from realtime.models import BidOpening, HallObjection
+from supervision.middleware import client_address
+from trading.models import OpeningKeyShare
+
+
+def _person(request: Request) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+def _field(request: Request, name: str) -> str:
+    data = request.data if isinstance(request.data, dict) else {}
+    return str(data.get(name, ""))
+
+
+def _hex(value: Any, field: str) -> bytes:
+    try:
+        return bytes.fromhex(str(value))
+    except (ValueError, binascii.Error) as exc:
+        raise DomainError(
+            f"{field} 应为十六进制 / {field} must be hex", code="invalid", field=field
+        ) from exc
+
+
+class Snapshot(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(description="The hall as the websocket's snapshot shows it.")
+    def get(self, request: Request, code: str) -> Response:
+        return Response(snapshot.snapshot(snapshot.hall_for(request.user, code), request.user))
+
+
+class SignIn(APIView):
+    @extend_schema(request=None)
+    def post(self, request: Request, code: str) -> Response:
+        hall.sign_in(hall=snapshot.hall_for(request.user, code), person=_person(request))
+        return Response({"signed_in": True})
+
+
+class Advance(APIView):
+    @extend_schema(request=None, description="The host moves the hall to its next stage.")
+    def post(self, request: Request, code: str) -> Response:
+        moved = hall.advance(hall=snapshot.hall_for(request.user, code), person=_person(request))
+        return Response({"stage": moved.stage})
+
+
+class ContentKey(APIView):
+    @extend_schema(
+        request=inline_serializer("ContentKey", {"content_key": serializers.CharField()}),
+        description="The bidder's content key (hex), unwrapped on its own machine, inside the window.",
+    )
+    def post(self, request: Request, code: str, bid: int) -> Response:
+        current = snapshot.hall_for(request.user, code)
+        try:
+            opening = BidOpening.objects.get(hall=current, bid_id=bid)
+        except BidOpening.DoesNotExist as exc:
+            raise Http404 from exc
+        opening = decryption.submit_key(
+            opening=opening,
+            person=_person(request),
+            content_key=_hex(_field(request, "content_key"), "content_key"),
+            address=client_address(request.META),
+        )
+        return Response({"status": opening.status})
+
+
+class Answer(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "ReadingAnswer",
+            {"decision": serializers.CharField(), "signature": serializers.CharField()},
+        ),
+        description="Confirm or object to the reading: an SM2 signature (hex DER) over "
+        "'ggzy-reading\\n' + reading_sm3, with the organisation's bound key.",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        confirmation = reading.answer(
+            hall=snapshot.hall_for(request.user, code),
+            person=_person(request),
+            decision=_field(request, "decision"),
+            signature=_hex(_field(request, "signature"), "signature"),
+        )
+        return Response({"decision": confirmation.decision})
+
+
+class Objections(APIView):
+    @extend_schema(request=inline_serializer("HallObjection", {"text": serializers.CharField()}))
+    def post(self, request: Request, code: str) -> Response:
+        objection = reading.raise_objection(
+            hall=snapshot.hall_for(request.user, code),
+            person=_person(request),
+            text=_field(request, "text"),
+        )
+        return Response({"id": objection.pk}, status=201)
+
+
+class ObjectionAnswer(APIView):
+    @extend_schema(request=inline_serializer("ObjectionAnswer", {"text": serializers.CharField()}))
+    def post(self, request: Request, code: str, pk: int) -> Response:
+        current = snapshot.hall_for(request.user, code)
+        try:
+            objection = HallObjection.objects.get(hall=current, pk=pk)
+        except HallObjection.DoesNotExist as exc:
+            raise Http404 from exc
+        reading.answer_objection(
+            objection=objection, person=_person(request), text=_field(request, "text")
+        )
+        return Response({"answered": True})
+
+
+class Share(APIView):
+    @extend_schema(
+        description="GET: your organisation's sealed share (hex). POST: the opened share (hex)."
+    )
+    def get(self, request: Request, code: str) -> Response:
+        current = snapshot.hall_for(request.user, code)
+        held = OpeningKeyShare.objects.filter(
+            section=current.section, holder_id=getattr(request.user, "organisation_id", None)
+        ).first()
+        if held is None:
+            raise Http404
+        return Response({"index": held.index, "sealed_share": bytes(held.sealed_share).hex()})
+
+    @extend_schema(request=inline_serializer("OpenedShare", {"share": serializers.CharField()}))
+    def post(self, request: Request, code: str) -> Response:
+        rescued = decryption.submit_share(
+            hall=snapshot.hall_for(request.user, code),
+            person=_person(request),
+            share=_hex(_field(request, "share"), "share"),
+        )
+        return Response({"rescued": rescued})
+
+
+class Record(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(description="The signed opening record: ?format=pdf, json or signature.")
+    def get(self, request: Request, code: str) -> HttpResponse:
+        current = snapshot.hall_for(request.user, code)
+        if not current.record_json:
+            raise Http404
+        kind = request.query_params.get("format", "pdf")
+        if kind == "json":
+            return HttpResponse(bytes(current.record_json), content_type="application/json")
+        if kind == "signature":
+            return Response(current.record_signature)
+        with current.record_pdf.open("rb") as handle:
+            return HttpResponse(handle.read(), content_type="application/pdf")

@@ -1,0 +1,174 @@
+"""The online opening hall (不见面开标大厅): one per section, its stage, its event stream."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Person
+from bidding.models import Bid
+from trading.models import Section
+
+
+class HallStage(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the opening time")
+    SIGN_IN = "sign_in", _("Sign-in")
+    BIDDERS = "bidders", _("Bidder list")
+    DECRYPTION = "decryption", _("Decryption")
+    READING = "reading", _("Reading out the bids")
+    CONFIRMATION = "confirmation", _("Confirmation")
+    OBJECTIONS = "objections", _("Objections")
+    CLOSED = "closed", _("Closed")
+    FAILED = "failed", _("No opening")
+
+
+class Hall(models.Model):
+    section = models.OneToOneField(Section, on_delete=models.PROTECT, related_name="hall")
+    stage = models.CharField(max_length=16, choices=HallStage.choices, default=HallStage.WAITING)
+    stage_started_at = models.DateTimeField()
+    # When the current stage's window closes (decryption, confirmation); None: no window.
+    stage_deadline = models.DateTimeField(null=True, blank=True)
+    sequence = models.BigIntegerField(default=0, help_text="number of the last event")
+    host = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reading = models.JSONField(null=True, blank=True)
+    reading_sm3 = models.CharField(max_length=64, blank=True)
+    record_json = models.BinaryField(null=True, blank=True)
+    record_pdf = models.FileField(upload_to="opening-records/", blank=True)
+    record_signature = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"hall {self.section.code}"
+
+
+class HallEvent(models.Model):
+    """Every public change in the hall, numbered: clients resync from these."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="events")
+    sequence = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hall", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "sequence"], name="one_event_per_sequence")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall} #{self.sequence} {self.kind}"
+
+
+class OpeningStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the bidder's key")
+    DECRYPTING = "decrypting", _("Decrypting")
+    DECRYPTED = "decrypted", _("Decrypted")
+    FAILED = "failed", _("Decryption failed (platform)")
+    REVOKED = "revoked", _("Revoked (not decrypted by the bidder)")  # 撤销 [E31]
+    WITHDRAWN = "withdrawn", _("Withdrawn (not decryptable)")  # 撤回 [E31]
+
+
+class BidOpening(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="openings")
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="opening")
+    status = models.CharField(
+        max_length=16, choices=OpeningStatus.choices, default=OpeningStatus.PENDING
+    )
+    # The bid's content key, only after the deadline and only once it opened the bid's sheet.
+    # Never logged, never ledgered, never sent to a client.
+    content_key = models.BinaryField(null=True, blank=True)
+    key_source = models.CharField(max_length=16, blank=True, help_text="bidder or opening_key")
+    sheet = models.JSONField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decrypted_at = models.DateTimeField(null=True, blank=True)
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["hall", "bid__sequence"]
+
+    def __str__(self) -> str:
+        return f"opening of {self.bid}"
+
+
+class SignIn(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="sign_ins")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "organisation"], name="one_sign_in_per_bidder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.hall}"
+
+
+class Decision(models.TextChoices):
+    CONFIRM = "confirm", _("Confirmed")
+    OBJECT = "object", _("Objected")
+
+
+class Confirmation(models.Model):
+    """A bidder's answer to the reading: its SM2 signature over the reading table's SM3."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="confirmations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=16, choices=Decision.choices)
+    reading_sm3 = models.CharField(max_length=64)
+    signature = models.BinaryField()
+    key_fingerprint = models.CharField(max_length=64)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "organisation"], name="one_answer_per_bidder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} by {self.organisation}"
+
+
+class HallObjection(models.Model):
+    """An objection raised in the hall, answered on the spot and recorded [R44]."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="objections")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField()
+    text = models.TextField()
+    answer = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["raised_at"]
+
+    def __str__(self) -> str:
+        return f"objection by {self.organisation}"
+
+
+class ShareSubmission(models.Model):
+    """A holder's opened share of the opening key, given only after the deadline and only
+    when a bid must be rescued [E31]. Erased once the key has been rebuilt."""
+
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="shares")
+    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    share = models.BinaryField(null=True, blank=True)
+    submitted_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "holder"], name="one_share_per_holder_in_hall")
+        ]
+
+    def __str__(self) -> str:
+        return f"share of {self.holder} for {self.hall}"

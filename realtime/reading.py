@@ -1,0 +1,161 @@
+"""Reading out the bids (唱标) [E30, L36], the bidders' confirmations and objections [R44]."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import Person
+from accounts.services import active_key
+from ggzy import clock
+from ggzy.canonical import canonical
+from ggzy.errors import DomainError
+from ggzy.gm import sm2
+from ggzy.gm.sm3 import sm3_hex
+from realtime import events, stages
+from realtime.hall import is_host, locked
+from realtime.models import Confirmation, Decision, Hall, HallObjection, HallStage, OpeningStatus
+from supervision import ledger
+
+READING_DOMAIN = b"ggzy-reading\n"
+
+
+def compute(hall: Hall) -> dict[str, Any]:
+    """The reading table: every bid in receipt order, the items the section reads out, the
+    price ceiling. Stored with its SM3, which bidders sign to confirm."""
+    section = hall.section
+    rows = []
+    for opening in hall.openings.select_related("bid", "bid__organisation").order_by(
+        "bid__sequence"
+    ):
+        sheet = opening.sheet if opening.status == OpeningStatus.DECRYPTED else None
+        rows.append(
+            {
+                "sequence": opening.bid.sequence,
+                "bidder": opening.bid.organisation.name,
+                "credit_code": opening.bid.organisation.credit_code,
+                "status": opening.status,
+                "values": {item: sheet.get(item) for item in section.read_items} if sheet else None,
+            }
+        )
+    table = {
+        "section": section.code,
+        "items": list(section.read_items),
+        "price_ceiling": str(section.price_ceiling) if section.price_ceiling is not None else None,
+        "rows": rows,
+    }
+    hall.reading = table
+    hall.reading_sm3 = sm3_hex(canonical(table))
+    hall.save(update_fields=["reading", "reading_sm3"])
+    ledger.append(
+        "realtime.hall.read",
+        actor=ledger.SYSTEM,
+        target=section,
+        data={"reading_sm3": hall.reading_sm3, "reading": table},
+    )
+    return table
+
+
+def reading_message(reading_sm3: str) -> bytes:
+    """What a bidder signs to confirm (or object to) the reading."""
+    return READING_DOMAIN + reading_sm3.encode("ascii")
+
+
+@transaction.atomic
+def answer(*, hall: Hall, person: Person, decision: str, signature: bytes) -> Confirmation:
+    current = locked(hall)
+    now = clock.now()
+    if current.stage != HallStage.CONFIRMATION or (
+        current.stage_deadline and now >= current.stage_deadline
+    ):
+        raise DomainError("不在确认时限内 / The confirmation window is not open", code="conflict")
+    organisation = person.organisation
+    if organisation is None or not current.openings.filter(bid__organisation=organisation).exists():
+        raise DomainError(
+            "只有本标段的投标人可以确认 / Only this section's bidders confirm", code="forbidden"
+        )
+    if decision not in Decision.values:
+        raise DomainError(
+            "decision 应为 confirm 或 object / decision is confirm or object", code="invalid"
+        )
+    key = active_key(organisation)
+    public = sm2.load_public_key(key.public_key_pem.encode()) if key else None
+    if public is None or not public.verify(reading_message(current.reading_sm3), signature):
+        raise DomainError(
+            "签名无效：请用本单位绑定的密钥对唱标结果签名 / Invalid signature: sign the reading with "
+            "your organisation's bound key",
+            code="bad_signature",
+        )
+    confirmation, created = Confirmation.objects.get_or_create(
+        hall=current,
+        organisation=organisation,
+        defaults={
+            "person": person,
+            "decision": decision,
+            "reading_sm3": current.reading_sm3,
+            "signature": signature,
+            "key_fingerprint": public.fingerprint(),
+            "answered_at": now,
+        },
+    )
+    if not created:
+        raise DomainError("已经确认过 / You have already answered", code="conflict")
+    events.emit(current, "answered", {"bidder": organisation.name, "decision": decision})
+    ledger.append(
+        "realtime.reading.answered",
+        actor=person,
+        target=current.section,
+        data={
+            "decision": decision,
+            "reading_sm3": current.reading_sm3,
+            "key": public.fingerprint(),
+        },
+    )
+    return confirmation
+
+
+@transaction.atomic
+def raise_objection(*, hall: Hall, person: Person, text: str) -> HallObjection:
+    current = locked(hall)
+    if current.stage not in stages.OBJECTIONS_OPEN:
+        raise DomainError("现在不能提出异议 / Objections are not open now", code="conflict")
+    organisation = person.organisation
+    if organisation is None or not current.openings.filter(bid__organisation=organisation).exists():
+        raise DomainError(
+            "只有本标段的投标人可以提出异议 / Only this section's bidders object", code="forbidden"
+        )
+    if not text.strip():
+        raise DomainError("请写明异议 / Write the objection", code="invalid")
+    objection = HallObjection.objects.create(
+        hall=current, organisation=organisation, raised_by=person, raised_at=clock.now(), text=text
+    )
+    events.emit(
+        current, "objection", {"id": objection.pk, "bidder": organisation.name, "text": text}
+    )
+    ledger.append(
+        "realtime.objection.raised", actor=person, target=current.section, data={"text": text}
+    )
+    return objection
+
+
+@transaction.atomic
+def answer_objection(*, objection: HallObjection, person: Person, text: str) -> HallObjection:
+    current = locked(objection.hall_id)
+    if not is_host(person, current):
+        raise DomainError("只有主持人可以答复 / Only the host answers", code="forbidden")
+    target = HallObjection.objects.select_for_update().get(pk=objection.pk)
+    if target.answered_at is not None:
+        raise DomainError("已答复 / Already answered", code="conflict")
+    if not text.strip():
+        raise DomainError("请填写答复 / Write the answer", code="invalid")
+    target.answer, target.answered_at, target.answered_by = text, clock.now(), person
+    target.save(update_fields=["answer", "answered_at", "answered_by"])
+    events.emit(current, "objection_answered", {"id": target.pk, "answer": text})
+    ledger.append(
+        "realtime.objection.answered",
+        actor=person,
+        target=current.section,
+        data={"objection": target.pk, "answer": text},
+    )
+    return target

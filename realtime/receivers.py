@@ -1,0 +1,34 @@
+"""The hall follows its section: created at publication, opened at the deadline, closed if
+the section fails; and its windows are time events of the one chronograph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from realtime import hall
+from trading import chronograph
+from trading.models import Section, SectionStatus
+from trading.signals import status_changed
+
+
+@receiver(status_changed)
+def follow_section(sender: Any, section: Section, source: str, target: str, **kwargs: Any) -> None:
+    if target == SectionStatus.PUBLISHED:
+        hall.hall_create(section)
+    elif target == SectionStatus.OPENING:
+        hall.open_hall(section)
+    elif target in (SectionStatus.FAILED, SectionStatus.CANCELLED) and source in (
+        SectionStatus.BIDDING,
+        SectionStatus.OPENING,
+        SectionStatus.PUBLISHED,
+    ):
+        hall.fail_hall(section, section.status_reason)
+
+
+chronograph.register(
+    chronograph.TimeEvent(
+        "hall_window_closed", SectionStatus.OPENING, hall.window_due, hall.close_window
+    )
+)

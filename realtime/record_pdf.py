@@ -1,0 +1,305 @@
+"""The opening record as an A4 PDF (reportlab), for people; the JSON is what is signed.
+
+Font. Chinese needs a CJK font. reportlab embeds only TrueType-outline fonts, and Debian's
+``fonts-noto-cjk`` (the CJK font the project installs) is CFF-based: reportlab refuses it
+("postscript outlines are not supported"). So :func:`cjk_font` tries, in order, known
+TrueType-outline CJK fonts (WenQuanYi, AR PL) and then every regular face ``fc-list
+:lang=zh`` reports, embedding (subsetting) the first reportlab can load; failing all of them
+it uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1, UniGB-UCS2-H). That needs
+no font file — so the slim production image renders records too — but is not embedded: the
+viewer substitutes a Song/Ming face (poppler via fontconfig, e.g. Noto Serif CJK; Acrobat,
+pdf.js and browsers ship one). Text extraction works either way. The choice is made once
+per process; the PDF bytes are reproducible for one input on one machine (``invariant=1``).
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import subprocess
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from ggzy.gm.sm3 import sm3_hex
+
+from .record import BidStatus, Confirmation, OpeningRecord, format_yuan, record_json
+
+FALLBACK_FONT = "STSong-Light"
+MONO_FONT = "Courier"
+KNOWN_TRUETYPE_CJK = (
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+MARGIN_X = 16 * mm
+MARGIN_BOTTOM = 20 * mm
+GRID = colors.HexColor("#9aa3ad")
+HEAD = colors.HexColor("#e8edf3")
+
+
+def _fc_list_faces() -> list[tuple[str, int]]:
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return []
+    try:
+        out = subprocess.run(
+            [fc_list, ":lang=zh", "--format", "%{file}\t%{index}\t%{style}\n"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    faces = []
+    for line in out.splitlines():
+        path, _, rest = line.partition("\t")
+        index, _, style = rest.partition("\t")
+        if path and index.isdigit() and "bold" not in style.lower():
+            faces.append((path, int(index)))
+    return sorted(set(faces))
+
+
+@functools.cache
+def cjk_font() -> str:
+    """The registered name of the CJK font the PDF uses (see the module docstring)."""
+    candidates = [(path, 0) for path in KNOWN_TRUETYPE_CJK] + _fc_list_faces()
+    for path, index in candidates:
+        try:
+            font = TTFont("GgzyCJK", path, subfontIndex=index)
+        except Exception:  # noqa: S112 — TTFError, OSError, or a font reportlab cannot parse
+            continue
+        pdfmetrics.registerFont(font)
+        return "GgzyCJK"
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    return FALLBACK_FONT
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
+    return {
+        "base": base,
+        "title": ParagraphStyle("title", base, fontSize=20, leading=26, alignment=TA_CENTER),
+        "subtitle": ParagraphStyle("subtitle", base, fontSize=10, alignment=TA_CENTER),
+        "h2": ParagraphStyle("h2", base, fontSize=11.5, leading=16, spaceBefore=9, spaceAfter=4),
+        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10.5),
+        "num": ParagraphStyle("num", base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
+        "mono": ParagraphStyle("mono", base, fontName=MONO_FONT, fontSize=7.5, leading=10.5),
+        "small": ParagraphStyle("small", base, fontSize=8, leading=11, textColor=colors.grey),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _grid(data: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), HEAD))
+    else:
+        commands.append(("BACKGROUND", (0, 0), (0, -1), HEAD))
+        commands.append(("BACKGROUND", (2, 0), (2, -1), HEAD))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _facts(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float) -> Table:
+    section, rows = record.section, record.rows
+    counts = {status: sum(row.status is status for row in rows) for status in BidStatus}
+    received = (
+        f"{len(rows)} 份（已解密 {counts[BidStatus.DECRYPTED]}，"
+        f"撤销 {counts[BidStatus.REVOKED]}，撤回 {counts[BidStatus.WITHDRAWN]}）"
+    )
+    ceiling = format_yuan(record.price_ceiling) or "未设"
+    pairs = [
+        ("项目名称", section.project_name, "项目类别", section.category_label),
+        ("标段名称", section.name, "标段编号", section.code),
+        ("招标人", section.tenderee_name, "交易中心", record.trading_centre),
+        (
+            "开标时间",
+            f"{record.local(record.opening_time)}（{record.time_zone}）",
+            "主持人",
+            record.host,
+        ),
+        ("开标方式", "不见面开标（网上开标）", "最高投标限价（元）", ceiling),
+        ("投标文件", received, "记录生成时间", record.local(record.generated_at)),
+    ]
+    data = [[_p(cell, st["cell"]) for cell in pair] for pair in pairs]
+    key, value = 0.15 * width, 0.35 * width
+    return _grid(data, [key, value, key, value], header=False)
+
+
+READING_HEADER = ("序号", "投标人", "统一社会信用代码", "报价（元）", "工期（日历天）")
+READING_HEADER_2 = ("质量", "项目经理", "状态", "确认")
+READING_WIDTHS = (0.05, 0.2, 0.155, 0.14, 0.075, 0.085, 0.085, 0.065, 0.145)
+
+
+def _days(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _readings(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float) -> Table:
+    cell, num = st["cell"], st["num"]
+    data: list[list[Any]] = [[_p(h, cell) for h in READING_HEADER + READING_HEADER_2]]
+    for row in record.rows:
+        reading = row.reading
+        confirmation = row.confirmation.label
+        if row.confirmation is Confirmation.CONFIRMED and row.signature_fingerprint:
+            confirmation += f"\n{row.signature_fingerprint[:8]}…"
+        data.append(
+            [
+                _p(str(row.sequence), num),
+                _p(row.bidder_name, cell),
+                _p(row.credit_code, cell),
+                _p(format_yuan(reading.price) if reading else "—", num),
+                _p(_days(reading.duration_days if reading else None), num),
+                _p(reading.quality if reading else "—", cell),
+                _p(reading.project_manager if reading else "—", cell),
+                _p(row.status.label, cell),
+                _p(confirmation, cell),
+            ]
+        )
+    return _grid(data, [w * width for w in READING_WIDTHS])
+
+
+def _story(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    story: list[Flowable] = [
+        _p("开标记录", st["title"]),
+        _p("Bid Opening Record", st["subtitle"]),
+        Spacer(1, 5 * mm),
+        _facts(record, st, width),
+        _p("一、唱标记录 Readings", st["h2"]),
+        _readings(record, st, width),
+    ]
+    extras = [
+        f"{row.sequence}. {row.bidder_name}："
+        + "；".join(f"{label}：{value}" for label, value in row.reading.extra)
+        for row in record.rows
+        if row.reading is not None and row.reading.extra
+    ]
+    if extras:
+        story.append(_p("其他唱标内容 Other items read out", st["h2"]))
+        story.extend(_p(line, st["base"]) for line in extras)
+    story.append(_p("二、异议及答复 Objections and answers", st["h2"]))
+    if not record.objections:
+        story.append(_p("开标过程中无投标人提出异议。", st["base"]))
+    for number, item in enumerate(record.objections, 1):
+        raised = (
+            f"{number}. {item.bidder_name}（{record.local(item.raised_at)}）提出异议：{item.text}"
+        )
+        story.append(_p(raised, st["base"]))
+        by = "，".join(part for part in (item.answered_by, record.local(item.answered_at)) if part)
+        answer = item.answer or "（未答复）"
+        story.append(_p(f"答复{f'（{by}）' if by else ''}：{answer}", st["base"]))
+        story.append(Spacer(1, 1.5 * mm))
+    if record.events:
+        story.append(_p("三、开标过程 Milestones", st["h2"]))
+        data = [[_p(h, st["cell"]) for h in ("时间", "事项", "说明")]]
+        for event in record.events:
+            cells = (record.local(event.at), event.kind.label, event.note)
+            data.append([_p(text, st["cell"]) for text in cells])
+        story.append(_grid(data, [0.22 * width, 0.2 * width, 0.58 * width]))
+    confirmed = [row for row in record.rows if row.signature_fingerprint]
+    if confirmed:
+        story.append(_p("四、投标人确认签名 Confirmation signatures", st["h2"]))
+        data = [[_p(h, st["cell"]) for h in ("序号", "投标人", "确认时间", "签名指纹 (SM3)")]]
+        for row in confirmed:
+            data.append(
+                [
+                    _p(str(row.sequence), st["num"]),
+                    _p(row.bidder_name, st["cell"]),
+                    _p(record.local(row.confirmed_at), st["cell"]),
+                    _p(row.signature_fingerprint or "", st["mono"]),
+                ]
+            )
+        story.append(_grid(data, [0.06 * width, 0.27 * width, 0.19 * width, 0.48 * width]))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        _p(
+            "本记录由平台依据开标过程自动生成，以平台 SM2 电子签名的 JSON 数据为准；"
+            "页脚为该 JSON 数据的 SM3 摘要。",
+            st["small"],
+        )
+    )
+    return story
+
+
+class _NumberedCanvas(Canvas):
+    """Draws the footer after the last page, when ``第 x 页 共 y 页`` can be known."""
+
+    def __init__(self, *args: Any, footer: str, heading: str, font: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer, self._heading, self._font = footer, heading, font
+        self._saved_pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._saved_pages)
+        for state in self._saved_pages:
+            self.__dict__.update(state)
+            self._decorate(total)
+            super().showPage()
+        super().save()
+
+    def _decorate(self, total: int) -> None:
+        width, _height = self._pagesize
+        page = self.getPageNumber()
+        self.saveState()
+        self.setStrokeColor(GRID)
+        self.setLineWidth(0.5)
+        self.line(MARGIN_X, 14 * mm, width - MARGIN_X, 14 * mm)
+        self.setFont(self._font, 7.5)
+        self.drawString(MARGIN_X, 10 * mm, self._footer)
+        self.drawRightString(width - MARGIN_X, 10 * mm, f"第 {page} 页 共 {total} 页")
+        if page > 1:
+            self.setFillColor(colors.grey)
+            self.drawString(MARGIN_X, _height - 11 * mm, self._heading)
+        self.restoreState()
+
+
+def render_pdf(record: OpeningRecord) -> bytes:
+    font = cjk_font()
+    styles = _styles(font)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=16 * mm,
+        bottomMargin=MARGIN_BOTTOM,
+        title=f"开标记录 {record.section.code}",
+        author=record.trading_centre,
+        subject=record.section.name,
+        creator="ggzy",
+        invariant=1,
+    )
+    footer = f"本记录的电子数据摘要 SM3: {sm3_hex(record_json(record))}"
+    heading = f"开标记录  {record.section.code}  {record.section.name}"
+    maker = functools.partial(_NumberedCanvas, footer=footer, heading=heading, font=font)
+    doc.build(_story(record, styles, doc.width), canvasmaker=maker)
+    return buffer.getvalue()

@@ -1,0 +1,89 @@
+"""The hall consumer: snapshot first, then each event once and in order — a dropped
+broadcast is filled in from the stored events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+
+from ggzy.asgi import application
+from realtime import events
+from realtime.hall import locked
+from tests.realtime.conftest import Opening
+from tests.trading.conftest import draft, holders, project, tenderee  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def emit(hall_id: int, kind: str, *, drop: bool = False) -> None:
+    original = events.broadcast
+    if drop:
+        events.broadcast = lambda *args, **kwargs: None
+    try:
+        with transaction.atomic():
+            events.emit(locked(hall_id), kind, {"note": kind})
+    finally:
+        events.broadcast = original
+
+
+def test_a_client_gets_a_snapshot_then_every_event_once_even_when_a_broadcast_is_lost(
+    opening: Opening,
+) -> None:
+    code, hall_id = opening.section.code, opening.hall.pk
+
+    async def scenario() -> list[dict[str, Any]]:
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/halls/{code}/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        received = [await communicator.receive_json_from(timeout=5)]
+        await sync_to_async(emit)(hall_id, "first")
+        await sync_to_async(emit)(hall_id, "lost", drop=True)
+        await sync_to_async(emit)(hall_id, "third")
+        for _ in range(3):
+            received.append(await communicator.receive_json_from(timeout=5))
+        assert await communicator.receive_nothing(timeout=0.5)
+        await communicator.disconnect()
+        return received
+
+    snapshot, *stream = async_to_sync(scenario)()
+    assert snapshot["type"] == "snapshot" and snapshot["stage"] == "sign_in"
+    start = snapshot["sequence"]
+    assert [(m["sequence"], m["kind"]) for m in stream] == [
+        (start + 1, "first"),
+        (start + 2, "lost"),
+        (start + 3, "third"),
+    ]
+
+
+def test_a_foreign_origin_is_refused(opening: Opening) -> None:
+    async def scenario() -> bool:
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/halls/{opening.section.code}/",
+            headers=[(b"origin", b"https://evil.example"), (b"host", b"localhost")],
+        )
+        connected, _ = await communicator.connect()
+        return connected
+
+    assert async_to_sync(scenario)() is False
+
+
+def test_a_draft_sections_hall_does_not_exist_for_the_public(draft: Any) -> None:  # noqa: F811
+    async def scenario() -> tuple[bool, Any]:
+        communicator = WebsocketCommunicator(
+            application,
+            f"/ws/halls/{draft.code}/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")],
+        )
+        return await communicator.connect()
+
+    connected, _code = async_to_sync(scenario)()
+    assert connected is False
