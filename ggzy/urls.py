@@ -47,6 +47,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("trading.urls")),
     path("bidding/", include("bidding.urls")),
+    path("halls/", include("realtime.urls")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
