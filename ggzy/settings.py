@@ -180,7 +180,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Storage ---------------------------------------------------------------------------
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_URL = "/static/"

@@ -9,16 +9,13 @@ from django.db import transaction
 from accounts.models import Person
 from accounts.services import active_key
 from ggzy import clock
-from ggzy.canonical import canonical
 from ggzy.errors import DomainError
 from ggzy.gm import sm2
-from ggzy.gm.sm3 import sm3_hex
 from realtime import events, stages
 from realtime.hall import is_host, locked
 from realtime.models import Confirmation, Decision, Hall, HallObjection, HallStage, OpeningStatus
+from realtime.protocol import reading_digest, reading_message
 from supervision import ledger
-
-READING_DOMAIN = b"ggzy-reading\n"
 
 
 def compute(hall: Hall) -> dict[str, Any]:
@@ -46,7 +43,7 @@ def compute(hall: Hall) -> dict[str, Any]:
         "rows": rows,
     }
     hall.reading = table
-    hall.reading_sm3 = sm3_hex(canonical(table))
+    hall.reading_sm3 = reading_digest(table)
     hall.save(update_fields=["reading", "reading_sm3"])
     ledger.append(
         "realtime.hall.read",
@@ -55,11 +52,6 @@ def compute(hall: Hall) -> dict[str, Any]:
         data={"reading_sm3": hall.reading_sm3, "reading": table},
     )
     return table
-
-
-def reading_message(reading_sm3: str) -> bytes:
-    """What a bidder signs to confirm (or object to) the reading."""
-    return READING_DOMAIN + reading_sm3.encode("ascii")
 
 
 @transaction.atomic

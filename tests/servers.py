@@ -49,6 +49,8 @@ def server_environment(var_dir: Path, **extra: str) -> dict[str, str]:
         "DATABASE_URL": database_url(),
         "GGZY_VAR_DIR": str(var_dir),
         "PLATFORM_SIGNING_KEY_FILE": str(settings.PLATFORM_SIGNING_KEY_FILE),
+        # The same stored files (bids, documents) as the test process.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         **extra,
     }
 

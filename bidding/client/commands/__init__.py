@@ -7,8 +7,8 @@ import argparse
 from collections.abc import Callable
 from types import ModuleType
 
-from . import digest, keys, seal, signatures, submission, unseal
+from . import digest, hall, keys, seal, signatures, submission, unseal
 
 Handler = Callable[[argparse.Namespace], int]
 
-GROUPS: tuple[ModuleType, ...] = (keys, signatures, digest, seal, unseal, submission)
+GROUPS: tuple[ModuleType, ...] = (keys, signatures, digest, seal, unseal, submission, hall)

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     submit.add_argument("--chunk-size", type=int, default=8 << 20, metavar="BYTES")
     submit.add_argument("--progress", action="store_true", help="show progress on stderr")
-    _server_options(submit)
+    server_options(submit)
     submit.set_defaults(handler=run_submit)
 
     withdraw = subparsers.add_parser(
@@ -55,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     withdraw.add_argument(
         "--out", metavar="RECEIPT.json", help="where to save the withdrawal receipt"
     )
-    _server_options(withdraw)
+    server_options(withdraw)
     withdraw.set_defaults(handler=run_withdraw)
 
     receipt = subparsers.add_parser("receipt", help="回执 / receipts")
@@ -73,11 +73,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     clock = subparsers.add_parser(
         "time", help="平台时间与本机偏差 / server time and this machine's offset"
     )
-    _server_options(clock)
+    server_options(clock)
     clock.set_defaults(handler=run_time)
 
 
-def _server_options(parser: argparse.ArgumentParser) -> None:
+def server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", metavar="URL", help="platform URL (or $GGZY_SERVER, or login)")
     parser.add_argument("--token", metavar="TOKEN", help="API token (or $GGZY_TOKEN, or login)")
 

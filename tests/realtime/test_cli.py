@@ -1,0 +1,132 @@
+"""ggzy-bid in the opening hall, against a real daphne: unlock, confirm, share."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from accounts import services as account_services
+from accounts.models import Person
+from realtime import hall
+from realtime.models import BidOpening, Confirmation, OpeningStatus
+from realtime.protocol import reading_message
+from tests import servers
+from tests.realtime.conftest import Opening
+from trading.models import OpeningKeyShare
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def ggzy_bid(url: str, person: Person, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    _instance, token = account_services.token_issue(person=person)
+    return subprocess.run(
+        [sys.executable, "-m", "bidding.client.cli", *args],
+        cwd=servers.ROOT,
+        env={**os.environ, "GGZY_SERVER": url, "GGZY_TOKEN": token, "XDG_CONFIG_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def key_file(tmp_path: Path, name: str, key: object) -> str:
+    path = tmp_path / f"{name}.pem"
+    path.write_bytes(key.to_pem())  # type: ignore[attr-defined]
+    return str(path)
+
+
+def to_decryption(state: Opening) -> None:
+    hall.advance(hall=state.hall, person=state.host)
+    hall.advance(hall=state.hall, person=state.host)
+
+
+def test_a_bidder_unlocks_its_bid_with_its_own_key(opening: Opening, tmp_path: Path) -> None:
+    to_decryption(opening)
+    bid_file = tmp_path / "bid.gbid"
+    bid_file.write_bytes(opening.files[0])
+    bidder = opening.bidders[0]
+    with servers.daphne(tmp_path) as daphne:
+        wrong = ggzy_bid(
+            daphne.url,
+            bidder.person,
+            tmp_path,
+            "unlock",
+            str(bid_file),
+            "--section",
+            opening.section.code,
+            "--key",
+            key_file(tmp_path, "other", opening.bidders[1].key),
+        )
+        done = ggzy_bid(
+            daphne.url,
+            bidder.person,
+            tmp_path,
+            "unlock",
+            str(bid_file),
+            "--section",
+            opening.section.code,
+            "--key",
+            key_file(tmp_path, "mine", bidder.key),
+        )
+    assert wrong.returncode == 2 and "recipient" in wrong.stderr.lower()
+    assert done.returncode == 0, done.stderr
+    assert BidOpening.objects.get(bid=opening.bids[0]).status == OpeningStatus.DECRYPTING
+
+
+def test_a_bidder_confirms_the_reading_it_checked(opening: Opening, tmp_path: Path) -> None:
+    to_decryption(opening)
+    hall.advance(hall=opening.hall, person=opening.host)  # reading
+    hall.advance(hall=opening.hall, person=opening.host)  # confirmation
+    bidder = opening.bidders[1]
+    with servers.daphne(tmp_path) as daphne:
+        result = ggzy_bid(
+            daphne.url,
+            bidder.person,
+            tmp_path,
+            "confirm",
+            "--section",
+            opening.section.code,
+            "--key",
+            key_file(tmp_path, "mine", bidder.key),
+        )
+    assert result.returncode == 0, result.stderr
+    answer = Confirmation.objects.get(organisation=bidder.organisation)
+    opening.hall.refresh_from_db()
+    assert answer.decision == "confirm"
+    assert bidder.key.public_key().verify(
+        reading_message(opening.hall.reading_sm3), bytes(answer.signature)
+    )
+
+
+def test_two_holders_rescue_a_failed_bid_with_their_shares(
+    opening: Opening, tmp_path: Path
+) -> None:
+    to_decryption(opening)
+    BidOpening.objects.filter(bid=opening.bids[2]).update(status=OpeningStatus.FAILED)
+    results = []
+    with servers.daphne(tmp_path) as daphne:
+        for share in OpeningKeyShare.objects.filter(section=opening.section).order_by("index")[:2]:
+            holder = Person.objects.create(
+                username=f"holder-{share.index}", organisation=share.holder
+            )
+            private = opening.holders.keys[share.holder.credit_code]
+            results.append(
+                ggzy_bid(
+                    daphne.url,
+                    holder,
+                    tmp_path,
+                    "share",
+                    "--section",
+                    opening.section.code,
+                    "--key",
+                    key_file(tmp_path, f"holder{share.index}", private),
+                )
+            )
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    assert "rescued: 0" in results[0].stdout and "rescued: 1" in results[1].stdout
+    rescued = BidOpening.objects.get(bid=opening.bids[2])
+    assert rescued.key_source == "opening_key" and rescued.status == OpeningStatus.DECRYPTING
