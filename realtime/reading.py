@@ -16,6 +16,7 @@ from realtime.hall import is_host, locked
 from realtime.models import Confirmation, Decision, Hall, HallObjection, HallStage, OpeningStatus
 from realtime.protocol import reading_digest, reading_message
 from supervision import ledger
+from trading import access as trading_access
 
 
 def compute(hall: Hall) -> dict[str, Any]:
@@ -134,8 +135,10 @@ def raise_objection(*, hall: Hall, person: Person, text: str) -> HallObjection:
 @transaction.atomic
 def answer_objection(*, objection: HallObjection, person: Person, text: str) -> HallObjection:
     current = locked(objection.hall_id)
-    if not is_host(person, current):
-        raise DomainError("只有主持人可以答复 / Only the host answers", code="forbidden")
+    if not (is_host(person, current) or trading_access.can_manage(person, current.section.project)):
+        raise DomainError(
+            "只有主持人或招标人可以答复 / Only the host or the tenderee answers", code="forbidden"
+        )
     target = HallObjection.objects.select_for_update().get(pk=objection.pk)
     if target.answered_at is not None:
         raise DomainError("已答复 / Already answered", code="conflict")

@@ -280,3 +280,16 @@ def test_every_event_is_numbered_without_gaps(
     assert sequences == list(range(1, len(sequences) + 1))
     opening.hall.refresh_from_db()
     assert opening.hall.sequence == len(sequences)
+
+
+def test_the_tenderee_may_answer_an_objection_but_another_bidder_may_not(opening: Opening) -> None:
+    from accounts.models import Person
+
+    to_decryption(opening)
+    hall.advance(hall=opening.hall, person=opening.host)  # reading
+    objection = reading.raise_objection(hall=opening.hall, person=opening.bidders[0].person, text="质疑")
+    with pytest.raises(DomainError):
+        reading.answer_objection(objection=objection, person=opening.bidders[1].person, text="不是我答")
+    tenderee = Person.objects.get(username="tenderee")
+    answered = reading.answer_objection(objection=objection, person=tenderee, text="招标人答复")
+    assert answered.answered_by == tenderee

@@ -6,6 +6,7 @@ It spans the apps (organisations, keys, a published section), so it lives with t
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -15,15 +16,17 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import services
 from accounts.credit_code import with_check_character
 from accounts.models import Organisation, OrganisationKind, Person, Role
+from bidding import services as bidding_services
 from ggzy import clock
-from ggzy.gm import sm2
-from trading import documents
+from ggzy.gm import envelope, sm2
+from trading import chronograph, documents
 from trading import services as trading_services
-from trading.models import Category, EvaluationMethod, Project
+from trading.models import Category, EvaluationMethod, Project, Section
 
 DEMO_PASSWORD = "ggzy-demo-2026"  # noqa: S105  (printed to the demo user on purpose)
 
@@ -50,6 +53,7 @@ ORGANISATIONS = [
 ]
 EXPERTS = [("expert1", "陈专家"), ("expert2", "林专家")]
 DEMO_PROJECT = "GGZY-DEMO-2026-001"
+DEMO_OPENING_MINUTES = 5  # the demo opening's deadline, from the first `make demo`
 
 
 class Command(BaseCommand):
@@ -135,6 +139,81 @@ class Command(BaseCommand):
             upload=SimpleUploadedFile("招标文件.txt", text, content_type="text/plain"),
         )
         trading_services.section_publish(section=section, actor=tenderee)
+        self._demo_opening(project, tenderee)
+
+    def _demo_opening(self, project: Project, tenderee: Person) -> None:
+        """A second section that opens a few minutes after the demo starts, with three real
+        sealed bids: so the hall can be tried at once. Its timetable is shifted in the
+        database after a lawful publication — demo data only."""
+        now = clock.now()
+        section = trading_services.section_create(
+            project=project,
+            actor=tenderee,
+            name="施工二标段（开标演示）",
+            category=Category.WORKS,
+            estimated_price=Decimal("30000000.00"),
+            price_ceiling=Decimal("29000000.00"),
+            bid_deposit=Decimal("600000.00"),
+            documents_from=now,
+            bid_deadline=now + dt.timedelta(days=21),
+            decryption_window_minutes=30,
+            evaluation_method=EvaluationMethod.LOWEST_PRICE,
+        )
+        documents.document_issue(
+            section=section,
+            actor=tenderee,
+            title="招标文件",
+            upload=SimpleUploadedFile(
+                "招标文件.txt", "二标段招标文件（演示）".encode(), content_type="text/plain"
+            ),
+        )
+        trading_services.section_publish(section=section, actor=tenderee)
+        Section.objects.filter(pk=section.pk).update(
+            documents_from=now - dt.timedelta(days=22),
+            bid_deadline=(now + dt.timedelta(minutes=DEMO_OPENING_MINUTES)).replace(microsecond=0),
+        )
+        chronograph.apply_time_events(section.pk)
+        section.refresh_from_db()
+        bids_dir = Path(settings.VAR_DIR) / "demo-bids"
+        bids_dir.mkdir(parents=True, exist_ok=True)
+        opening_key = sm2.load_public_key(section.opening_key_pem.encode())
+        for index, username in enumerate(["bidder1", "bidder2", "bidder3"]):
+            person = Person.objects.get(username=username)
+            assert person.organisation is not None
+            key = sm2.load_private_key(
+                (Path(settings.VAR_DIR) / "demo-keys" / f"{username}.pem").read_bytes()
+            )
+            proposal = bids_dir / f"{username}-技术标.txt"
+            proposal.write_text(
+                f"{person.organisation.name} 技术标与商务标（演示）\n", encoding="utf-8"
+            )
+            sealed = io.BytesIO()
+            envelope.seal(
+                out=sealed,
+                files=[proposal],
+                sheet={
+                    "price": f"{28_600_000 + index * 137_500}.00",
+                    "duration_days": 360 + index * 30,
+                    "quality": "合格",
+                    "project_manager": ["王建国", "李卫东", "张海涛"][index],
+                },
+                section_id=section.pk,
+                section_code=section.code,
+                bidder_credit_code=person.organisation.credit_code,
+                signing_key=key,
+                recipients=[envelope.Recipient(envelope.OPENING_ROLE, opening_key)],
+            )
+            data = sealed.getvalue()
+            (bids_dir / f"{username}.gbid").write_bytes(data)
+            upload, _new = bidding_services.upload_create(
+                section=section,
+                person=person,
+                length=len(data),
+                idempotency_key=f"demo-{username}-bid",
+            )
+            bidding_services.upload_append(
+                upload=upload, person=person, offset=0, stream=io.BytesIO(data)
+            )
 
     def _bind_demo_key(self, person: Person, organisation: Organisation, path: Path) -> None:
         key = sm2.generate_private_key()
@@ -154,13 +233,17 @@ class Command(BaseCommand):
             key = key_dir / f"{username}.pem"
             suffix = f"   SM2 key: {key}" if key.exists() else ""
             self.stdout.write(f"    {username:<10} {name}{suffix}")
-        section = (
-            Project.objects.filter(code=DEMO_PROJECT)
-            .values_list("sections__code", flat=True)
-            .first()
-        )
-        if section:
+        sections = list(Section.objects.filter(project__code=DEMO_PROJECT).order_by("pk"))
+        if sections:
             self.stdout.write(
-                f"\n  A published section: {section} (bidders: ggzy-bid seal … then upload)"
+                f"\n  A published section: {sections[0].code} (bidders: ggzy-bid seal … then upload)"
+            )
+        if len(sections) > 1:
+            opening = sections[1]
+            local = opening.bid_deadline.astimezone(timezone.get_current_timezone())
+            self.stdout.write(
+                f"  An opening to try: {opening.code} opens at {local:%H:%M} (server time). Host it as"
+                f" 'centre' at /halls/{opening.code}/; bidders unlock with var/demo-bids/<user>.gbid"
+                " and their key in var/demo-keys/"
             )
         self.stdout.write("")
