@@ -12,16 +12,15 @@ VmHWM (peak resident set) from /proc before and after.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
+
+from bench import setup
 
 ROOT = Path(__file__).resolve().parent.parent
 CHUNK = 16 << 20
@@ -35,80 +34,19 @@ def _peak_rss_kib(pid: int) -> int:
 
 
 def _setup(work: Path) -> tuple[str, str, str]:
-    """Organisations, keys, a section open for bids; returns (section code, token, key path)."""
-    import django
-
-    django.setup()
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
-
+    """Organisations, keys, a section open for bids; returns (section code, token, section
+    id) and leaves the bidder's key and the opening key in ``work``."""
+    setup.django_setup()
     from accounts import services as accounts
-    from accounts.credit_code import with_check_character
-    from ggzy import clock
-    from ggzy.gm import sm2
-    from trading import chronograph, documents
-    from trading import services as trading
-    from trading.models import Category, EvaluationMethod
 
-    call_command("migrate", verbosity=0)
-    people = {}
-    for index, kind in enumerate(["centre", "regulator", "tenderee", "bidder"], start=1):
-        person = accounts.organisation_register(
-            name=f"bench {kind}",
-            credit_code=with_check_character(f"91320100MA9B0000{index}"),
-            kind=kind,
-            legal_representative="bench",
-            admin_username=kind,
-            admin_password="bench-password-2026!",
-            actor=None if kind in ("tenderee", "bidder") else _superuser(),
-        )
-        key = sm2.generate_private_key()
-        (work / f"{kind}.pem").write_bytes(key.to_pem())
-        assert person.organisation is not None
-        accounts.key_bind(
-            organisation=person.organisation, actor=person, key_data=key.public_key().to_pem()
-        )
-        people[kind] = person
-    centre, regulator = people["centre"].organisation, people["regulator"].organisation
-    assert centre is not None and regulator is not None
-    project = trading.project_create(
-        actor=people["tenderee"], code="BENCH-1", name="bench", centre=centre, regulator=regulator
-    )
-    now = clock.now()
-    section = trading.section_create(
-        project=project,
-        actor=people["tenderee"],
-        name="bench",
-        category=Category.GOODS,
-        estimated_price=10**9,
-        bid_deposit=0,
-        documents_from=now,
-        bid_deadline=now + dt.timedelta(days=21),
-        evaluation_method=EvaluationMethod.LOWEST_PRICE,
-    )
-    documents.document_issue(
-        section=section,
-        actor=people["tenderee"],
-        title="t",
-        upload=SimpleUploadedFile("t.txt", b"t"),
-    )
-    trading.section_publish(section=section, actor=people["tenderee"])
-    chronograph.apply_time_events(section.pk)
-    section.refresh_from_db()
+    parties = setup.parties(1)
+    bidder = parties.bidders[0]
+    (work / "bidder.pem").write_bytes(bidder.key.to_pem())
+    section = setup.section_for_bids(parties)
     (work / "opening.pem").write_text(section.opening_key_pem)
-    _token, raw = accounts.token_issue(person=people["bidder"])
-    from django.db import connections
-
-    connections.close_all()
+    _token, raw = accounts.token_issue(person=bidder.person)
+    setup.close_connections()
     return section.code, raw, str(section.pk)
-
-
-def _superuser() -> Any:
-    from accounts.models import Person
-
-    return Person.objects.filter(is_superuser=True).first() or Person.objects.create_superuser(
-        "bench-admin", "", "bench-password-2026!"
-    )
 
 
 def _run(command: list[str], env: dict[str, str]) -> float:
@@ -122,20 +60,8 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="ggzy-bench-upload-"))
-    env = {
-        **os.environ,
-        "DEBUG": "true",
-        "GGZY_VAR_DIR": str(work / "var"),
-        "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}",
-        "XDG_CONFIG_HOME": str(work),
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("REDIS_URL", None)
-    os.environ.update({k: v for k, v in env.items() if k != "REDIS_URL"})
-    os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
-    try:
+    with setup.scratch("upload", postgres=False) as (work, _database):
+        env = dict(os.environ)  # what scratch set: SQLite in work, no REDIS_URL
         code, token, section_id = _setup(work)
         payload = work / "proposal.bin"
         with payload.open("wb") as handle:
@@ -154,7 +80,7 @@ def main() -> None:
                 "--section-code",
                 code,
                 "--credit-code",
-                _credit_code(),
+                setup.credit_code(4),
                 "--key",
                 str(work / "bidder.pem"),
                 "--opening-key",
@@ -194,8 +120,6 @@ def main() -> None:
                 env,
             )
             after = _peak_rss_kib(server.process.pid)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     mb = size / 1e6
     results = {
         "bid_mb": round(mb, 1),
@@ -223,12 +147,6 @@ def main() -> None:
         f"({results['daphne_peak_rss_before_mb']} → {results['daphne_peak_rss_after_mb']} MB)"
     )
     print(f"  (sealing it took {seal_seconds:.1f} s: {results['seal_mb_s']} MB/s)")
-
-
-def _credit_code() -> str:
-    from accounts.credit_code import with_check_character
-
-    return with_check_character("91320100MA9B00004")
 
 
 if __name__ == "__main__":

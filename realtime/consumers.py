@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -30,6 +32,13 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
     group: str
     sent: int
     heartbeat: asyncio.Task[None] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One sender at a time: the heartbeat's catch-up and a live broadcast both await the
+        # database; without the lock they could each send the same event.
+        self.sending = asyncio.Lock()
+        self.last_event_at = time.monotonic()
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -50,9 +59,10 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         return snapshot.hall_for(self.scope["user"], code).pk
 
     async def send_snapshot(self) -> None:
-        state = await database_sync_to_async(self._snapshot)()
-        self.sent = state["sequence"]
-        await self.send_json(state)
+        async with self.sending:
+            state = await database_sync_to_async(self._snapshot)()
+            self.sent = state["sequence"]
+            await self.send_json(state)
 
     def _snapshot(self) -> dict[str, Any]:
         hall = Hall.objects.select_related("section", "section__project").get(pk=self.hall_id)
@@ -60,30 +70,40 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
 
     async def hall_event(self, message: dict[str, Any]) -> None:
         event = message["message"]
+        async with self.sending:
+            if event["sequence"] > self.sent + 1:
+                await self._catch_up(up_to=event["sequence"] - 1)
+            await self._deliver(event)
+        self.last_event_at = time.monotonic()
+
+    async def _deliver(self, event: dict[str, Any]) -> None:
+        """Send an event unless it was already sent (the lock is held)."""
         if event["sequence"] <= self.sent:
-            return  # already sent (in the snapshot or before): never twice
-        if event["sequence"] > self.sent + 1:
-            await self.catch_up(up_to=event["sequence"] - 1)
+            return
         await self.send_json(event)
         self.sent = event["sequence"]
 
-    async def catch_up(self, up_to: int | None = None) -> None:
+    async def _catch_up(self, up_to: int | None = None) -> None:
         missed = await database_sync_to_async(events.events_after)(
             self.hall_id, self.sent, up_to=up_to
         )
         for event in missed:
-            await self.send_json(event)
-            self.sent = event["sequence"]
+            await self._deliver(event)
 
     async def _beat(self) -> None:
+        # Spread the clients' heartbeats, and skip the database while events are flowing (a
+        # flowing stream reveals a gap by itself): daphne runs these queries on one thread.
+        await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))  # noqa: S311 - jitter, not security
         while True:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-            current = await database_sync_to_async(self._current_sequence)()
-            if current > self.sent:
-                await self.catch_up()
+            if time.monotonic() - self.last_event_at >= HEARTBEAT_SECONDS:
+                current = await database_sync_to_async(self._current_sequence)()
+                if current > self.sent:
+                    async with self.sending:
+                        await self._catch_up()
             await self.send_json(
                 {"type": "tick", "sequence": self.sent, "server_time": clock.epoch_ms()}
             )
+            await asyncio.sleep(HEARTBEAT_SECONDS)
 
     def _current_sequence(self) -> int:
         return int(Hall.objects.filter(pk=self.hall_id).values_list("sequence", flat=True).get())

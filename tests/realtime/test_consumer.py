@@ -87,3 +87,48 @@ def test_a_draft_sections_hall_does_not_exist_for_the_public(draft: Any) -> None
 
     connected, _code = async_to_sync(scenario)()
     assert connected is False
+
+
+def test_a_heartbeat_catch_up_racing_live_broadcasts_sends_each_event_once_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import time
+
+    from realtime import consumers
+
+    def message(sequence: int) -> dict[str, Any]:
+        return {"type": "event", "sequence": sequence, "kind": "stage", "payload": {}, "at": 0}
+
+    def slow_events_after(
+        hall_id: int, after: int, *, up_to: int | None = None
+    ) -> list[dict[str, Any]]:
+        time.sleep(0.2)  # the database is slow under load: broadcasts arrive meanwhile
+        last = up_to if up_to is not None else 7
+        return [message(n) for n in range(after + 1, last + 1)]
+
+    monkeypatch.setattr(consumers.events, "events_after", slow_events_after)
+    consumer = consumers.HallConsumer()
+    consumer.hall_id, consumer.sent = 1, 5
+    sent: list[int] = []
+
+    async def send_json(content: Any, close: bool = False) -> None:
+        sent.append(content["sequence"])
+
+    consumer.send_json = send_json  # type: ignore[method-assign]
+
+    async def heartbeat_catch_up() -> None:
+        async with consumer.sending:
+            await consumer._catch_up()
+
+    async def scenario() -> None:
+        await asyncio.gather(
+            heartbeat_catch_up(),
+            consumer.hall_event({"message": message(6)}),
+            consumer.hall_event({"message": message(7)}),
+            consumer.hall_event({"message": message(8)}),
+        )
+
+    async_to_sync(scenario)()
+    assert sent == [6, 7, 8]
+    assert consumer.sent == 8
