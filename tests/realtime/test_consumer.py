@@ -115,7 +115,7 @@ def test_a_heartbeat_catch_up_racing_live_broadcasts_sends_each_event_once_in_or
     async def send_json(content: Any, close: bool = False) -> None:
         sent.append(content["sequence"])
 
-    consumer.send_json = send_json  # type: ignore[method-assign]
+    consumer.send_json = send_json
 
     async def heartbeat_catch_up() -> None:
         async with consumer.sending:
