@@ -142,6 +142,28 @@ class PartsReader(io.RawIOBase):
         return b"".join(pieces)
 
 
+class HashingReader(io.RawIOBase):
+    """Reads through another stream, keeping the SM3 of everything read."""
+
+    def __init__(self, source: IO[bytes] | Any) -> None:
+        self._source = source
+        self.hasher = SM3()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = bytes(self._source.read(size))
+        self.hasher.update(data)
+        return data
+
+    def drain(self) -> str:
+        """Read what is left and return the SM3 hex of the whole stream."""
+        while self.read(READ_SIZE):
+            pass
+        return self.hasher.hexdigest()
+
+
 def delete_all(upload: Upload) -> None:
     """Remove every stored part (a refused or abandoned upload keeps nothing half-stored)."""
     for index in range(1, upload.parts + 2):

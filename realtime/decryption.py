@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accounts.models import Person
-from bidding.parts import PartsReader
+from bidding.parts import HashingReader, PartsReader
 from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy.gm import envelope, shamir, sm2
@@ -117,14 +117,16 @@ def decrypt(opening_id: int) -> str:
         return opening.status
     try:
         with tempfile.TemporaryDirectory() as scratch:
+            stream = HashingReader(PartsReader(opening.bid.upload))
             files = envelope.unseal(
-                cast(BinaryIO, PartsReader(opening.bid.upload)),
-                bytes(opening.content_key),
-                Path(scratch) / "out",
+                cast(BinaryIO, stream), bytes(opening.content_key), Path(scratch) / "out"
             )
+            # The bytes decrypted must be the bytes the receipt names.
+            if stream.drain() != opening.bid.sm3:
+                raise OSError("the stored bid does not match its receipt's SM3")
             stored = [_store(opening, Path(scratch) / "out", path) for path in files]
         outcome = OpeningStatus.DECRYPTED
-        detail: dict[str, Any] = {"files": len(stored)}
+        detail: dict[str, Any] = {"files": len(stored), "sm3": opening.bid.sm3}
     except (OSError, GMError) as exc:
         outcome = OpeningStatus.FAILED
         detail = {"reason": type(exc).__name__}

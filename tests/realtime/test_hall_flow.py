@@ -287,9 +287,47 @@ def test_the_tenderee_may_answer_an_objection_but_another_bidder_may_not(opening
 
     to_decryption(opening)
     hall.advance(hall=opening.hall, person=opening.host)  # reading
-    objection = reading.raise_objection(hall=opening.hall, person=opening.bidders[0].person, text="质疑")
+    objection = reading.raise_objection(
+        hall=opening.hall, person=opening.bidders[0].person, text="质疑"
+    )
     with pytest.raises(DomainError):
-        reading.answer_objection(objection=objection, person=opening.bidders[1].person, text="不是我答")
+        reading.answer_objection(
+            objection=objection, person=opening.bidders[1].person, text="不是我答"
+        )
     tenderee = Person.objects.get(username="tenderee")
     answered = reading.answer_objection(objection=objection, person=tenderee, text="招标人答复")
     assert answered.answered_by == tenderee
+
+
+def test_a_stored_bid_that_no_longer_matches_its_receipt_fails_as_the_platforms_fault(
+    opening: Opening, django_capture_on_commit_callbacks: Any
+) -> None:
+    from bidding.models import Bid
+
+    to_decryption(opening)
+    Bid.objects.filter(pk=opening.bids[0].pk).update(
+        sm3="0" * 64
+    )  # what storage corruption looks like
+    with django_capture_on_commit_callbacks(execute=True):
+        decryption.submit_key(
+            opening=opening_of(opening, 0),
+            person=opening.bidders[0].person,
+            content_key=opening.content_key(0),
+        )
+    failed = opening_of(opening, 0)
+    assert failed.status == OpeningStatus.FAILED  # rescuable by the key holders, never revoked
+    assert "OSError" in failed.failure
+
+
+def test_the_section_page_publishes_the_signed_record(
+    opening: Opening, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.test import Client
+
+    complete_opening(opening, django_capture_on_commit_callbacks)
+    page = Client().get(f"/sections/{opening.section.code}/").content.decode()
+    opening.hall.refresh_from_db()
+    assert opening.hall.record_signature is not None
+    assert opening.hall.record_signature["record_sm3"] in page
+    pdf = Client().get(f"/api/halls/{opening.section.code}/record?format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
