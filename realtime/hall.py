@@ -60,6 +60,7 @@ def move(
     chronograph.reschedule(hall.section)  # a window's end is a time event of the section
 
 
+@transaction.atomic
 def open_hall(section: Section) -> Hall:
     """At the deadline (the section went to opening): every live bid gets its opening row."""
     hall = locked(hall_create(section))
@@ -72,6 +73,7 @@ def open_hall(section: Section) -> Hall:
     return hall
 
 
+@transaction.atomic
 def fail_hall(section: Section, reason: str) -> None:
     hall = locked(hall_create(section))
     if hall.stage not in (S.CLOSED, S.FAILED):

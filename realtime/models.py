@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation, Person
 from bidding.models import Bid
@@ -18,7 +19,7 @@ class HallStage(models.TextChoices):
     READING = "reading", _("Reading out the bids")
     CONFIRMATION = "confirmation", _("Confirmation")
     OBJECTIONS = "objections", _("Objections")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("hall stage", "Closed")
     FAILED = "failed", _("No opening")
 
 

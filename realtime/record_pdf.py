@@ -150,9 +150,9 @@ def _facts(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float) -
     return _grid(data, [key, value, key, value], header=False)
 
 
-READING_HEADER = ("序号", "投标人", "统一社会信用代码", "报价（元）", "工期（日历天）")
+READING_HEADER = ("序号", "投标人", "统一社会信用代码", "报价（元）", "工期\n(日历天)")
 READING_HEADER_2 = ("质量", "项目经理", "状态", "确认")
-READING_WIDTHS = (0.05, 0.2, 0.155, 0.14, 0.075, 0.085, 0.085, 0.065, 0.145)
+READING_WIDTHS = (0.045, 0.225, 0.175, 0.125, 0.08, 0.055, 0.08, 0.065, 0.15)
 
 
 def _days(value: int | None) -> str:
@@ -166,7 +166,7 @@ def _readings(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float
         reading = row.reading
         confirmation = row.confirmation.label
         if row.confirmation is Confirmation.CONFIRMED and row.signature_fingerprint:
-            confirmation += f"\n{row.signature_fingerprint[:8]}…"
+            confirmation += f" {row.signature_fingerprint[:8]}…"
         data.append(
             [
                 _p(str(row.sequence), num),

@@ -64,12 +64,14 @@ def _cookies_over_plain_http(settings: Settings) -> None:
     settings.CSRF_COOKIE_SECURE = False
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but there is no browser: {_MISSING}", pytrace=False)
         pytest.skip(_MISSING)
+    # Package scope: Playwright's sync API keeps an asyncio loop running in this thread until
+    # it stops, which would break async_to_sync in the tests that run after the browser's.
     # Playwright's sync API keeps an asyncio loop running in this thread, so Django's
     # async-safety check would refuse the ORM calls the tests make to set up data.
     with pytest.MonkeyPatch.context() as patch:
@@ -78,7 +80,7 @@ def playwright() -> Iterator[Playwright]:
             yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
