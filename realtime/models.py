@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation, Person
 from bidding.models import Bid
-from trading.models import Section
+from trading.models import Objection, Section
 
 
 class HallStage(models.TextChoices):
@@ -134,22 +134,10 @@ class Confirmation(models.Model):
         return f"{self.decision} by {self.organisation}"
 
 
-class HallObjection(models.Model):
+class HallObjection(Objection):
     """An objection raised in the hall, answered on the spot and recorded [R44]."""
 
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="objections")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    raised_at = models.DateTimeField()
-    text = models.TextField()
-    answer = models.TextField(blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    answered_by = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["raised_at"]
 
     def __str__(self) -> str:
         return f"objection by {self.organisation}"

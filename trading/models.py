@@ -204,15 +204,13 @@ class Clarification(models.Model):
         return f"{self.section.code} clarification {self.number}"
 
 
-class DocumentObjection(models.Model):
-    """An objection to the tender documents (异议) [R22]."""
+class Objection(models.Model):
+    """What every objection records: who raised it, when, what, and the answer."""
 
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="objections")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     raised_at = models.DateTimeField()
     text = models.TextField()
-    answer_due = models.DateTimeField()
     answer = models.TextField(blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
@@ -220,7 +218,15 @@ class DocumentObjection(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering = ["raised_at"]
+
+
+class DocumentObjection(Objection):
+    """An objection to the tender documents (异议) [R22]."""
+
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="objections")
+    answer_due = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"objection to {self.section.code}"
