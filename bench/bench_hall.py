@@ -328,6 +328,9 @@ def _setup(work: Path) -> tuple[str, str, str]:
         with sealed.open("rb") as data:
             setup.upload(section, bidder, data, sealed.stat().st_size)
     hall = setup.open_hall(section)
+    # Zero-minute windows: the host moves through decryption and confirmation at once
+    # (with a window open and bidders yet to act, the hall refuses to move on early).
+    type(section).objects.filter(pk=section.pk).update(decryption_window_minutes=0)
     _token, raw = accounts.token_issue(person=parties.centre.person)
     setup.close_connections()
     return section.code, raw, group_name(hall.pk)
@@ -357,7 +360,11 @@ def main() -> None:
         )
         bare = asyncio.run(measure([base, base], "/", args.clients, broadcast))
         # Celery's env override: the chronograph ticks daphne queues stay in its memory.
-        extra = {"REDIS_URL": redis, "CELERY_BROKER_URL": "memory://"}
+        extra = {
+            "REDIS_URL": redis,
+            "CELERY_BROKER_URL": "memory://",
+            "HALL_CONFIRMATION_MINUTES": "0",
+        }
         first = stack.enter_context(servers.daphne(work / "var", **extra))
         second = stack.enter_context(servers.daphne(work / "var", **extra))
         bases = [first.url, second.url]

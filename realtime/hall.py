@@ -130,8 +130,32 @@ def advance(*, hall: Hall, person: Person) -> Hall:
     target = stages.NEXT.get(current.stage)
     if target is None:
         raise DomainError("大厅已结束或尚未开启 / The hall is not running", code="conflict")
+    _refuse_cutting_a_window_short(current)
     enter(current, target, actor=person)
     return current
+
+
+def _refuse_cutting_a_window_short(hall: Hall) -> None:
+    """Bidders keep their whole window [E30]: the host moves on early only when every
+    bidder has acted (decrypted, or answered the reading)."""
+    if (
+        hall.stage not in stages.TIMED
+        or hall.stage_deadline is None
+        or clock.now() >= hall.stage_deadline
+    ):
+        return
+    if hall.stage == S.DECRYPTION:
+        waiting = hall.openings.filter(status=OpeningStatus.PENDING).count()
+    else:
+        waiting = hall.openings.exclude(
+            bid__organisation__in=hall.confirmations.values("organisation")
+        ).count()
+    if waiting:
+        raise DomainError(
+            f"时限未到，还有{waiting}家投标人未完成，不能提前进入下一阶段 / The window is still open and "
+            f"{waiting} bidder(s) have not acted yet: the hall cannot move on early",
+            code="window_open",
+        )
 
 
 def enter(hall: Hall, target: str, *, actor: Any) -> None:

@@ -75,3 +75,10 @@ def event_kinds(hall: Hall) -> list[tuple[int, str, Any]]:
         (e.sequence, e.kind, e.payload.get("stage") or e.payload.get("status"))
         for e in hall.events.all()
     ]
+
+
+def past_the_window(state: Opening) -> time_machine.travel:
+    """Travel to the end of the hall's current window (decryption or confirmation)."""
+    state.hall.refresh_from_db()
+    assert state.hall.stage_deadline is not None
+    return time_machine.travel(state.hall.stage_deadline, tick=False)

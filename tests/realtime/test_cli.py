@@ -15,7 +15,7 @@ from realtime import hall
 from realtime.models import BidOpening, Confirmation, OpeningStatus
 from realtime.protocol import reading_message
 from tests import servers
-from tests.realtime.conftest import Opening
+from tests.realtime.conftest import Opening, past_the_window
 from trading.models import OpeningKeyShare
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -79,8 +79,9 @@ def test_a_bidder_unlocks_its_bid_with_its_own_key(opening: Opening, tmp_path: P
 
 def test_a_bidder_confirms_the_reading_it_checked(opening: Opening, tmp_path: Path) -> None:
     to_decryption(opening)
-    hall.advance(hall=opening.hall, person=opening.host)  # reading
-    hall.advance(hall=opening.hall, person=opening.host)  # confirmation
+    with past_the_window(opening):
+        hall.advance(hall=opening.hall, person=opening.host)  # reading
+        hall.advance(hall=opening.hall, person=opening.host)  # confirmation
     bidder = opening.bidders[1]
     with servers.daphne(tmp_path) as daphne:
         result = ggzy_bid(

@@ -20,6 +20,7 @@ from accounts import services as account_services
 from realtime.models import HallStage
 from tests import servers
 from tests.realtime.conftest import Opening
+from trading.models import Section
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -105,7 +106,14 @@ def test_clients_on_two_processes_see_one_ordered_stream_and_survive_a_dead_proc
 ) -> None:
     _instance, token = account_services.token_issue(person=opening.host)
     code = opening.section.code
-    with servers.daphne(tmp_path) as first, servers.daphne(tmp_path) as second:
+    # Windows of zero minutes: the servers keep the real clock, and the host may move on
+    # at once only when no bidder is left any time (bidders keep their whole window).
+    Section.objects.filter(pk=opening.section.pk).update(decryption_window_minutes=0)
+    windows = {"HALL_CONFIRMATION_MINUTES": "0"}
+    with (
+        servers.daphne(tmp_path, **windows) as first,
+        servers.daphne(tmp_path, **windows) as second,
+    ):
         clients = [Client(first.url, code) for _ in range(3)] + [
             Client(second.url, code) for _ in range(3)
         ]

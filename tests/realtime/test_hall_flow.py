@@ -13,7 +13,7 @@ from ggzy.errors import DomainError
 from realtime import decryption, hall, reading, record
 from realtime.models import BidOpening, HallStage, OpeningStatus
 from supervision.models import LedgerEntry
-from tests.realtime.conftest import Opening
+from tests.realtime.conftest import Opening, past_the_window
 from trading import chronograph
 from trading.models import SectionStatus
 
@@ -22,6 +22,16 @@ pytestmark = pytest.mark.django_db
 
 def opening_of(state: Opening, index: int) -> BidOpening:
     return BidOpening.objects.get(bid=state.bids[index])
+
+
+def host_moves_on(state: Opening) -> None:
+    """The host moves on; within a window it waits until the window has run out."""
+    state.hall.refresh_from_db()
+    if state.hall.stage_deadline is not None and state.hall.stage_deadline > clock.now():
+        with past_the_window(state):
+            hall.advance(hall=state.hall, person=state.host)
+    else:
+        hall.advance(hall=state.hall, person=state.host)
 
 
 def to_decryption(state: Opening) -> None:
@@ -191,7 +201,8 @@ def test_an_unrescued_platform_failure_is_withdrawn_and_the_opening_goes_on(
             person=opening.bidders[0].person,
             content_key=opening.content_key(0),
         )
-    hall.advance(hall=opening.hall, person=opening.host)  # to the reading
+    with past_the_window(opening):
+        hall.advance(hall=opening.hall, person=opening.host)  # to the reading
     assert opening_of(opening, 0).status == OpeningStatus.WITHDRAWN  # [E31]: not the bidder's fault
     assert opening_of(opening, 1).status == OpeningStatus.REVOKED
 
@@ -244,12 +255,20 @@ def test_a_complete_opening_ends_with_a_signed_record_and_evaluation(
     assert "报价读错了" in data and "已核对" in data
 
 
+def test_the_host_cannot_cut_the_decryption_window_short(opening: Opening) -> None:
+    to_decryption(opening)
+    with pytest.raises(DomainError) as caught:
+        hall.advance(hall=opening.hall, person=opening.host)
+    assert caught.value.code == "window_open" and "3" in caught.value.message
+    assert opening_of(opening, 0).status == OpeningStatus.PENDING  # nobody revoked early
+
+
 def test_a_signature_by_another_key_does_not_confirm(
     opening: Opening, django_capture_on_commit_callbacks: Any
 ) -> None:
     to_decryption(opening)
-    hall.advance(hall=opening.hall, person=opening.host)
-    hall.advance(hall=opening.hall, person=opening.host)
+    host_moves_on(opening)  # reading
+    host_moves_on(opening)  # confirmation
     opening.hall.refresh_from_db()
     with pytest.raises(DomainError) as caught:
         reading.answer(
@@ -266,7 +285,7 @@ def test_a_signature_by_another_key_does_not_confirm(
 def test_the_hall_cannot_close_with_an_unanswered_objection(opening: Opening) -> None:
     to_decryption(opening)
     for _ in range(3):
-        hall.advance(hall=opening.hall, person=opening.host)  # reading, confirmation, objections
+        host_moves_on(opening)  # reading, confirmation, objections
     reading.raise_objection(hall=opening.hall, person=opening.bidders[0].person, text="有异议")
     with pytest.raises(DomainError, match="unanswered"):
         hall.advance(hall=opening.hall, person=opening.host)
@@ -286,7 +305,7 @@ def test_the_tenderee_may_answer_an_objection_but_another_bidder_may_not(opening
     from accounts.models import Person
 
     to_decryption(opening)
-    hall.advance(hall=opening.hall, person=opening.host)  # reading
+    host_moves_on(opening)  # reading
     objection = reading.raise_objection(
         hall=opening.hall, person=opening.bidders[0].person, text="质疑"
     )
