@@ -171,10 +171,14 @@ def _append(
 
 def _complete(upload: Upload, person: Person, digest: str, address: str | None) -> Bid:
     received_at = clock.now()  # the last byte is stored: this is the bid's time
-    section = Section.objects.select_for_update().get(pk=upload.section_id)
-    if received_at >= section.bid_deadline:
+    if received_at >= upload.section.bid_deadline:
         raise Refusal("late", f"received {received_at.isoformat()}")
-    manifest = _verified_manifest(upload, section)
+    # Verify before taking the section's lock: reading a large bid back takes seconds, and
+    # other bidders' completions in this section must not queue behind it.
+    manifest = _verified_manifest(upload, upload.section)
+    section = Section.objects.select_for_update().get(pk=upload.section_id)
+    if received_at >= section.bid_deadline:  # judged again under the lock
+        raise Refusal("late", f"received {received_at.isoformat()}")
     live = Bid.objects.filter(
         section=section, organisation=upload.organisation, status=BidStatus.RECEIVED
     ).first()
