@@ -157,6 +157,24 @@ def _store(opening: BidOpening, root: Path, path: Path | str) -> str:
         return default_storage.save(name, File(handle))
 
 
+# What becomes of a bid not opened when decryption ends [E31]: revoked (撤销) when the
+# bidder did not open it, withdrawn (撤回) when the platform failed and could not rescue it.
+_FATE = {
+    OpeningStatus.PENDING: OpeningStatus.REVOKED,
+    OpeningStatus.FAILED: OpeningStatus.WITHDRAWN,
+}
+
+
+def _settle(hall: Hall, *, actor: Any, statuses: list[str]) -> None:
+    for opening in hall.openings.filter(status__in=statuses).select_related("bid__organisation"):
+        opening.status = _FATE[OpeningStatus(opening.status)]
+        opening.save(update_fields=["status"])
+        _announce(hall, opening)
+        ledger.append(
+            f"realtime.bid.{opening.status}", actor=actor, target=opening.bid, data={"rule": "E31"}
+        )
+
+
 def close_window(hall: Hall, *, actor: Any) -> None:
     """Leaving decryption: whatever the bidder did not open in time is revoked [E31]; a bid
     the platform failed on and could not rescue is withdrawn [E31]; nothing may still be
@@ -165,19 +183,7 @@ def close_window(hall: Hall, *, actor: Any) -> None:
         raise DomainError(
             "仍有投标正在解密，请稍候 / Bids are still decrypting: wait for them", code="conflict"
         )
-    for opening in hall.openings.filter(
-        status__in=[OpeningStatus.PENDING, OpeningStatus.FAILED]
-    ).select_related("bid__organisation"):
-        opening.status = (
-            OpeningStatus.REVOKED
-            if opening.status == OpeningStatus.PENDING
-            else OpeningStatus.WITHDRAWN
-        )
-        opening.save(update_fields=["status"])
-        _announce(hall, opening)
-        ledger.append(
-            f"realtime.bid.{opening.status}", actor=actor, target=opening.bid, data={"rule": "E31"}
-        )
+    _settle(hall, actor=actor, statuses=[OpeningStatus.PENDING, OpeningStatus.FAILED])
 
 
 def expire_window(hall: Hall) -> None:
@@ -186,18 +192,7 @@ def expire_window(hall: Hall) -> None:
     from realtime.hall import enter
 
     if hall.openings.filter(status=OpeningStatus.DECRYPTING).exists():
-        for opening in hall.openings.filter(status=OpeningStatus.PENDING).select_related(
-            "bid__organisation"
-        ):
-            opening.status = OpeningStatus.REVOKED
-            opening.save(update_fields=["status"])
-            _announce(hall, opening)
-            ledger.append(
-                "realtime.bid.revoked",
-                actor=ledger.SYSTEM,
-                target=opening.bid,
-                data={"rule": "E31"},
-            )
+        _settle(hall, actor=ledger.SYSTEM, statuses=[OpeningStatus.PENDING])
         hall.stage_deadline = None
         hall.save(update_fields=["stage_deadline"])
         events.emit(hall, "window_closed", {})
