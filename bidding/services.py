@@ -108,7 +108,7 @@ def _create(
             "length": length,
             "replaces": replaces.pk if replaces else None,
         },
-        embargo_until=section.bid_deadline,
+        embargo=section.embargo_scope,
     )
     return upload, True
 
@@ -226,7 +226,7 @@ def _complete(upload: Upload, person: Person, digest: str, address: str | None) 
             "flags": bid.flags,
             "receipt_signature_sm3": receipt.payload["sm3"],
         },
-        embargo_until=section.bid_deadline,
+        embargo=section.embargo_scope,
     )
     return bid
 
@@ -356,7 +356,7 @@ def _ledger_refusal(
         target=upload or section,
         address=address,
         data={"section": section.code, "code": refusal.code, "reason": refusal.message},
-        embargo_until=section.bid_deadline,
+        embargo=section.embargo_scope,
     )
 
 
@@ -384,7 +384,7 @@ def bid_withdraw(*, bid: Bid, person: Person, address: str | None = None) -> Rec
         target=locked,
         address=address,
         data={"section": locked.section.code, "sequence": locked.sequence},
-        embargo_until=locked.section.bid_deadline,
+        embargo=locked.section.embargo_scope,
     )
     return receipt
 

@@ -7,8 +7,10 @@ module and ``ggzy.gm``::
 
 An entry record is a dict: sequence, recorded_at (ISO 8601, UTC, microseconds), actor
 {person_id, name, organisation, role}, network_address, action, target {type, id}, data,
-embargo_until (ISO or null), previous_hash, entry_hash. ``entry_hash`` = SM3 of the
-canonical JSON of every other field.
+embargo (a scope such as "trading.section:12", or null), previous_hash, entry_hash.
+``entry_hash`` = SM3 of the canonical JSON of every other field. (Until when a scope is
+sealed is not part of the chain: it moves with the deadline, which the chain records in the
+scope owner's own entries, e.g. ``trading.clarification.issued``.)
 A checkpoint record: sequence, entry_hash, signed_at, key_fingerprint, signature (hex DER
 SM2 over ``CHECKPOINT_DOMAIN`` + canonical JSON of sequence, entry_hash, signed_at).
 """
@@ -37,7 +39,7 @@ ENTRY_FIELDS = (
     "action",
     "target",
     "data",
-    "embargo_until",
+    "embargo",
     "previous_hash",
 )
 

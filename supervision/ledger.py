@@ -22,9 +22,11 @@ from django.db.models import Q, QuerySet
 from ggzy import clock, signing
 from ggzy.canonical import canonical
 from supervision import chain
-from supervision.models import LedgerCheckpoint, LedgerEntry, LedgerHead
+from supervision.models import LedgerCheckpoint, LedgerEmbargo, LedgerEntry, LedgerHead
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+# An embargo scope: a dotted owner name, a colon, an identifier ("trading.section:12").
+SCOPE_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+:[A-Za-z0-9_-]{1,40}$")
 # Keys whose values never reach the ledger: passwords, private keys, content keys, tokens,
 # key shares. Matched anywhere in a key name, case-insensitively.
 SECRET_KEY_PATTERN = re.compile(
@@ -98,17 +100,20 @@ def append(
     target: Any = None,
     data: Mapping[str, Any] | None = None,
     address: str | None = None,
-    embargo_until: dt.datetime | None = None,
+    embargo: str = "",
 ) -> LedgerEntry:
     """Write one entry, chained to the one before it.
 
     ``actor`` is an ``Actor`` or a person; without it the current context's user (or
     ``SYSTEM`` outside any request) acts. ``target`` is a model instance or a
     ``(type, id)`` pair. ``data`` is masked (secret-looking keys) before it is stored.
-    ``embargo_until`` hides the entry from reading views until then (``visible``).
+    ``embargo`` names a scope (``"trading.section:12"``): the entry is hidden from reading
+    views while that scope is sealed (``seal``, ``visible``), and if it never was.
     """
     if not ACTION_PATTERN.match(action):
         raise LedgerError(f"ledger action must be a dotted lower-case name, got {action!r}")
+    if embargo:
+        _check_scope(embargo)
     context = _context.get() or Context()
     who = _resolve_actor(actor, context)
     target_type, target_id = _target(target)
@@ -129,7 +134,7 @@ def append(
             "action": action,
             "target": {"type": target_type, "id": target_id},
             "data": clean,
-            "embargo_until": _iso(embargo_until) if embargo_until else None,
+            "embargo": embargo or None,
             "previous_hash": head.entry_hash,
         }
         record["entry_hash"] = chain.entry_hash(record)
@@ -140,10 +145,20 @@ def append(
     return entry
 
 
+def seal(scope: str, *, until: dt.datetime) -> None:
+    """Hide the entries of ``scope`` until ``until``; moves an existing seal (later or
+    earlier). Call it in the transaction that sets or moves the time it follows, so that
+    the embargo and, say, the deadline never disagree [R21]."""
+    _check_scope(scope)
+    LedgerEmbargo.objects.update_or_create(scope=scope, defaults={"until": until})
+
+
 def visible(now: dt.datetime | None = None) -> QuerySet[LedgerEntry]:
-    """Entries a reading view may show now: those not under embargo."""
+    """Entries a reading view may show now: those without an embargo scope, and those whose
+    scope's seal has passed. A scope that was never sealed stays hidden (fail closed)."""
     moment = now or clock.now()
-    return LedgerEntry.objects.filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=moment))
+    lifted = LedgerEmbargo.objects.filter(until__lte=moment).values("scope")
+    return LedgerEntry.objects.filter(Q(embargo="") | Q(embargo__in=lifted))
 
 
 def mask_secrets(value: Any) -> Any:
@@ -158,11 +173,18 @@ def mask_secrets(value: Any) -> Any:
 
 
 def checkpoint() -> LedgerCheckpoint | None:
-    """Sign the current head with the platform key; ``None`` if it is already signed."""
+    """Sign the current head with the platform key; ``None`` if there is nothing new.
+
+    "New" means an entry without an embargo scope since the last checkpoint: when
+    checkpoints appear must not tell a reader that embargoed entries (bids) were written
+    in a quiet interval [E21]. An embargoed tail is signed with the next plain entry.
+    """
     head = LedgerHead.objects.filter(pk=1).first()
     if head is None or head.sequence == 0:
         return None
-    if LedgerCheckpoint.objects.filter(sequence=head.sequence).exists():
+    last = LedgerCheckpoint.objects.order_by("-sequence").values_list("sequence", flat=True)
+    signed = last.first() or 0
+    if not LedgerEntry.objects.filter(sequence__gt=signed, embargo="").exists():
         return None
     signed_at = _iso(clock.now())
     message = chain.checkpoint_message(
@@ -196,7 +218,7 @@ _RECORD_COLUMNS = (
     "target_type",
     "target_id",
     "data",
-    "embargo_until",
+    "embargo",
     "previous_hash",
     "entry_hash",
 )
@@ -246,7 +268,7 @@ def _record(row: Mapping[str, Any]) -> dict[str, Any]:
         "action": row["action"],
         "target": {"type": row["target_type"], "id": row["target_id"]},
         "data": row["data"],
-        "embargo_until": _iso(row["embargo_until"]) if row["embargo_until"] else None,
+        "embargo": row["embargo"] or None,
         "previous_hash": row["previous_hash"],
         "entry_hash": row["entry_hash"],
     }
@@ -266,12 +288,15 @@ def _columns(record: dict[str, Any]) -> dict[str, Any]:
         "target_type": record["target"]["type"],
         "target_id": record["target"]["id"],
         "data": record["data"],
-        "embargo_until": (
-            dt.datetime.fromisoformat(record["embargo_until"]) if record["embargo_until"] else None
-        ),
+        "embargo": record["embargo"] or "",
         "previous_hash": record["previous_hash"],
         "entry_hash": record["entry_hash"],
     }
+
+
+def _check_scope(scope: str) -> None:
+    if not SCOPE_PATTERN.match(scope):
+        raise LedgerError(f"an embargo scope looks like 'trading.section:12', got {scope!r}")
 
 
 def _locked_head() -> LedgerHead:

@@ -60,9 +60,11 @@ class LedgerEntry(AppendOnlyModel):
     target_type = models.CharField(max_length=100, blank=True)
     target_id = models.CharField(max_length=100, blank=True)
     data = models.JSONField(default=dict)
-    # Until this time the entry is hidden from every reading view (admin, portal): who has
-    # bid must stay secret until the deadline [E21, L22]. Part of the hash.
-    embargo_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The embargo scope (e.g. "trading.section:12"): while that scope is sealed
+    # (``LedgerEmbargo``) the entry is hidden from every reading view (admin, portal): who
+    # has bid must stay secret until the deadline [E21, E27]. A scope, not a time, so that
+    # moving the deadline moves the embargo [R21]. Part of the hash; blank: no embargo.
+    embargo = models.CharField(max_length=100, blank=True, default="", db_index=True)
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
@@ -78,7 +80,8 @@ class LedgerEntry(AppendOnlyModel):
         verbose_name_plural = "ledger entries"
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action}"
+        # No sequence number: shown in admin, it would count the embargoed entries.
+        return f"{self.action} {self.recorded_at:%Y-%m-%d %H:%M:%S}"
 
 
 class LedgerCheckpoint(AppendOnlyModel):
@@ -100,7 +103,7 @@ class LedgerCheckpoint(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"checkpoint #{self.sequence}"
+        return f"checkpoint {self.signed_at:%Y-%m-%d %H:%M:%S}"
 
 
 class LedgerHead(models.Model):
@@ -112,3 +115,15 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"head #{self.sequence}"
+
+
+class LedgerEmbargo(models.Model):
+    """Until when the entries of one embargo scope stay hidden. Mutable on purpose: the
+    owner of the scope (trading, for a section) moves it with the deadline, in the same
+    transaction [R21]. An entry whose scope has no row here stays hidden (fail closed)."""
+
+    scope = models.CharField(max_length=100, primary_key=True)
+    until = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.scope} until {self.until:%Y-%m-%d %H:%M:%S}"

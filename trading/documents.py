@@ -165,6 +165,8 @@ def clarification_issue(
             )
         locked.bid_deadline = new_deadline
         locked.save(update_fields=["bid_deadline"])
+        # The bids already received stay hidden until the new deadline [R21, E27].
+        ledger.seal(locked.embargo_scope, until=locked.bid_deadline)
     document = (
         _store_document(section=locked, actor=actor, title=title, upload=upload) if upload else None
     )

@@ -115,6 +115,14 @@ class Section(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    @property
+    def embargo_scope(self) -> str:
+        """The ledger embargo of this section's bid events (``ledger.append(...,
+        embargo=section.embargo_scope)``): sealed until the bid deadline, and moved with it
+        in the same transaction (services.section_publish, documents.clarification_issue), so
+        nobody reads who has bid before the current deadline [E21, E27, R21]."""
+        return f"trading.section:{self.pk}"
+
 
 class OpeningKeyShare(models.Model):
     """One holder's Shamir share of the section's opening key, sealed to the holder's key."""

@@ -142,6 +142,7 @@ def section_create(*, project: Project, actor: Person, **fields: Any) -> Section
     section = Section.objects.create(
         project=locked, code=f"{locked.code}-{number:02d}", created_at=clock.now(), **fields
     )
+    ledger.seal(section.embargo_scope, until=section.bid_deadline)  # [E21, E27]
     ledger.append(
         "trading.section.created",
         actor=actor,
@@ -186,6 +187,7 @@ def section_publish(*, section: Section, actor: Person) -> Section:
     holder_keys = opening_key.create_opening_key(locked)
     locked.published_at = now
     locked.save(update_fields=["published_at"])
+    ledger.seal(locked.embargo_scope, until=locked.bid_deadline)  # [E21, E27]
     transitions.apply(
         locked,
         SectionStatus.PUBLISHED,

@@ -233,7 +233,7 @@ def test_bid_ledger_entries_stay_hidden_until_the_deadline(
 
     upload_whole(bidders[0].client(), section, seal_bid(section, bidders[0], tmp_path))
     received = LedgerEntry.objects.get(action="bidding.bid.received")
-    assert received.embargo_until == section.bid_deadline
+    assert received.embargo == section.embargo_scope == f"trading.section:{section.pk}"
     assert not ledger.visible().filter(action__startswith="bidding.").exists()
     assert ledger.visible(section.bid_deadline).filter(pk=received.pk).exists()
     assert received.network_address is not None

@@ -52,3 +52,29 @@ def test_a_checkpoint_by_a_stranger_key_fails_offline(tmp_path: Path) -> None:
     forged = [{**points[0], "key_fingerprint": stranger.fingerprint()}]
     verdict = chain.verify(ledger.entry_records(), forged, {stranger.fingerprint(): stranger})
     assert not verdict.ok and "signature is invalid" in verdict.reason
+
+
+def test_an_export_holds_embargoed_entries_and_verifies_offline(tmp_path: Path) -> None:
+    """The operators' export is the whole chain, sealed entries included (with their scope):
+    it is read with database access, which sees them anyway; the reading views do not."""
+    import datetime as dt
+    import json
+
+    ledger.seal("trading.section:7", until=dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
+    ledger.append("tests.thing.happened")
+    ledger.append("tests.bid.received", data={"sm3": "ab" * 32}, embargo="trading.section:7")
+    ledger.append("tests.thing.happened")
+    ledger.checkpoint()
+    export = tmp_path / "ledger.jsonl"
+    call_command("export_ledger", out=export)
+    lines = [json.loads(line) for line in export.read_text(encoding="utf-8").splitlines()]
+    assert [line["entry"]["embargo"] for line in lines if "entry" in line] == [
+        None,
+        "trading.section:7",
+        None,
+    ]
+    key = export.with_suffix(".platform-key.pem")
+    command = [sys.executable, "-m", "supervision.chain", str(export), "--public-key", str(key)]
+    result = subprocess.run(command, cwd=ROOT, env={"PATH": "/usr/bin:/bin"}, capture_output=True)
+    assert result.returncode == 0, result.stderr
+    assert b"3 entries, 1 signed checkpoints" in result.stdout
