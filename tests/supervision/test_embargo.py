@@ -17,7 +17,7 @@ from django.test import Client
 
 from accounts.models import OrganisationKind, Person, Role
 from supervision import ledger
-from supervision.models import LedgerEntry
+from supervision.models import LedgerEmbargo, LedgerEntry
 from tests.bidding.conftest import Bidder, bidders, seal_bid, section, upload_whole  # noqa: F401
 from tests.factories import OrganisationFactory, PersonFactory
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
@@ -99,3 +99,43 @@ def test_a_moved_deadline_keeps_a_received_bid_hidden_until_the_new_deadline(
             detail = client.get(change_url(received))
             assert detail.status_code == 200
             assert received.data["sm3"] in detail.content.decode()
+
+
+def test_publication_seals_the_section_and_a_clarification_moves_the_seal(
+    published: Section,  # noqa: F811
+    tenderee: Person,  # noqa: F811
+) -> None:
+    seal = LedgerEmbargo.objects.get(scope=published.embargo_scope)
+    assert seal.until == published.bid_deadline
+    with time_machine.travel(published.documents_from + dt.timedelta(days=1), tick=False):
+        documents.clarification_issue(section=published, actor=tenderee, title="澄清一", body="无")
+        seal.refresh_from_db()
+        assert seal.until == published.bid_deadline  # not moved: nothing to move
+        later = published.bid_deadline + dt.timedelta(days=7)
+        documents.clarification_issue(
+            section=published, actor=tenderee, title="澄清二", body="顺延", new_deadline=later
+        )
+    seal.refresh_from_db()
+    assert seal.until == later
+    published.refresh_from_db()
+    assert published.bid_deadline == later
+
+
+def test_a_refused_clarification_leaves_the_seal_where_it_was(
+    published: Section,  # noqa: F811
+    tenderee: Person,  # noqa: F811
+) -> None:
+    from ggzy.errors import DomainError
+
+    with (
+        time_machine.travel(published.documents_from + dt.timedelta(days=1), tick=False),
+        pytest.raises(DomainError),
+    ):
+        documents.clarification_issue(
+            section=published,
+            actor=tenderee,
+            title="澄清",
+            body="提前",
+            new_deadline=published.bid_deadline - dt.timedelta(days=1),
+        )
+    assert LedgerEmbargo.objects.get(scope=published.embargo_scope).until == published.bid_deadline

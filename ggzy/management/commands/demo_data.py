@@ -24,6 +24,7 @@ from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding import services as bidding_services
 from ggzy import clock
 from ggzy.gm import envelope, sm2
+from supervision import ledger
 from trading import chronograph, documents
 from trading import services as trading_services
 from trading.models import Category, EvaluationMethod, Project, Section
@@ -168,10 +169,11 @@ class Command(BaseCommand):
             ),
         )
         trading_services.section_publish(section=section, actor=tenderee)
+        opening = (now + dt.timedelta(minutes=DEMO_OPENING_MINUTES)).replace(microsecond=0)
         Section.objects.filter(pk=section.pk).update(
-            documents_from=now - dt.timedelta(days=22),
-            bid_deadline=(now + dt.timedelta(minutes=DEMO_OPENING_MINUTES)).replace(microsecond=0),
+            documents_from=now - dt.timedelta(days=22), bid_deadline=opening
         )
+        ledger.seal(section.embargo_scope, until=opening)  # the bids' embargo moves with it
         chronograph.apply_time_events(section.pk)
         section.refresh_from_db()
         bids_dir = Path(settings.VAR_DIR) / "demo-bids"
