@@ -170,7 +170,9 @@ def to_objections_flooded(state: Opening) -> None:
     host_moves_on(state)  # objections
 
 
-def watch_pdf(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None] | None = None) -> list:
+def watch_pdf(
+    monkeypatch: pytest.MonkeyPatch, before: Callable[[], None] | None = None
+) -> list[bool]:
     """Record (and optionally hold up) every PDF the platform builds."""
     calls: list[bool] = []
     build = record.record_pdf
@@ -278,7 +280,12 @@ def test_other_sections_and_the_hall_keep_working_while_the_record_is_built(
     services.section_publish(section=other, actor=tenderee)
     PersonFactory.create(username="someone-else")
     building, release = threading.Event(), threading.Event()
-    built = watch_pdf(monkeypatch, before=lambda: (building.set(), release.wait(60)))
+
+    def hold_up() -> None:
+        building.set()
+        release.wait(60)
+
+    built = watch_pdf(monkeypatch, before=hold_up)
     failures: list[BaseException] = []
 
     def host_closes() -> None:
