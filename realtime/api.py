@@ -224,7 +224,13 @@ class Record(APIView):
     @extend_schema(description="The signed opening record: ?format=pdf, json or signature.")
     def get(self, request: Request, code: str) -> HttpResponse:
         current = snapshot.hall_for(request.user, code)
-        if not current.record_json:  # not closed, or the record is still being generated
+        if not current.record_json:
+            if snapshot.record_state(current) == "pending":
+                raise DomainError(
+                    "大厅已结束，开标记录正在生成和签名，请稍后再试 / The hall has closed and the "
+                    "opening record is being generated and signed: try again in a moment",
+                    code="conflict",
+                )
             raise Http404
         kind = request.query_params.get("format", "pdf")
         if kind == "json":

@@ -202,7 +202,8 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
     assert LedgerEntry.objects.filter(action="trading.section.evaluation").count() == 1
     assert snapshot.snapshot(current, opening.host)["record_state"] == "pending"
     code = opening.section.code
-    assert Client().get(f"/api/halls/{code}/record?format=json").status_code == 404
+    pending = Client().get(f"/api/halls/{code}/record?format=json")
+    assert pending.status_code == 409 and "being generated" in pending.json()["detail"]
     for callback in after_commit:
         callback()  # the worker: eager Celery runs closing.publish_record
     assert len(built) == 1
