@@ -8,6 +8,9 @@ from accounts.credit_code import normalise, validate_credit_code
 from accounts.models import SELF_REGISTERED_KINDS, OrganisationKind
 
 MAX_KEY_FILE_BYTES = 64 * 1024
+# Bounds on what people post (issue 7): the other fields mirror their models' max_length;
+# a password and a pasted key have no model column to bound them, so they are bounded here.
+MAX_PASSWORD_CHARS = 128
 
 
 class RegisterOrganisationForm(forms.Form):
@@ -32,7 +35,9 @@ class RegisterOrganisationForm(forms.Form):
     admin_username = forms.CharField(label=_("Your username"), max_length=150)
     admin_display_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
     admin_email = forms.EmailField(label=_("Email"), required=False)
-    admin_password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    admin_password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, max_length=MAX_PASSWORD_CHARS
+    )
 
     def clean_credit_code(self) -> str:
         code = normalise(self.cleaned_data["credit_code"])
@@ -45,7 +50,9 @@ class PersonAddForm(forms.Form):
     display_name = forms.CharField(label=_("Name"), max_length=100, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=32, required=False)
-    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
+    password = forms.CharField(
+        label=_("Initial password"), widget=forms.PasswordInput, max_length=MAX_PASSWORD_CHARS
+    )
     is_organisation_admin = forms.BooleanField(
         label=_("May manage the organisation"), required=False
     )
@@ -56,7 +63,10 @@ class KeyBindForm(forms.Form):
         label=_("Public key or certificate file (PEM or DER)"), required=False
     )
     key_text = forms.CharField(
-        label=_("…or paste the PEM text"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+        label=_("…or paste the PEM text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        max_length=MAX_KEY_FILE_BYTES,
     )
 
     def clean(self) -> dict[str, object]:

@@ -26,6 +26,11 @@ api_patterns = [
     path("halls/<str:code>/answer", hall_api.Answer.as_view(), name="hall-answer"),
     path("halls/<str:code>/objections", hall_api.Objections.as_view(), name="hall-objections"),
     path(
+        "halls/<str:code>/objections/<int:pk>",
+        hall_api.ObjectionDetail.as_view(),
+        name="hall-objection",
+    ),
+    path(
         "halls/<str:code>/objections/<int:pk>/answer",
         hall_api.ObjectionAnswer.as_view(),
         name="hall-objection-answer",

@@ -4,10 +4,11 @@ content key, answer the reading, object, answer objections, give a key share; th
 from __future__ import annotations
 
 import binascii
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Person
+from ggzy import clock
 from ggzy.errors import DomainError
-from realtime import decryption, hall, reading, snapshot
+from realtime import decryption, hall, reading, rules, snapshot
 from realtime.models import BidOpening, HallObjection
 from supervision.middleware import client_address
 from trading.models import OpeningKeyShare
@@ -103,7 +105,39 @@ class Answer(APIView):
 
 
 class Objections(APIView):
-    @extend_schema(request=inline_serializer("HallObjection", {"text": serializers.CharField()}))
+    def get_permissions(self) -> Sequence[Any]:
+        # Reading is as public as the hall [E29]; raising one needs a bidder.
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("offset", int, description="skip this many")],
+        description="The hall's objections as the snapshot lists them (excerpts, unanswered "
+        f"first), {rules.SNAPSHOT_OBJECTIONS_MAX} at a time.",
+    )
+    def get(self, request: Request, code: str) -> Response:
+        current = snapshot.hall_for(request.user, code)
+        try:
+            offset = max(0, int(request.query_params.get("offset", "0")))
+        except ValueError as exc:
+            raise DomainError(
+                "offset 应为整数 / offset must be an integer", code="invalid", field="offset"
+            ) from exc
+        return Response(
+            {
+                "total": current.objections.count(),
+                "offset": offset,
+                "objections": snapshot.objections(
+                    current, limit=rules.SNAPSHOT_OBJECTIONS_MAX, offset=offset
+                ),
+            }
+        )
+
+    @extend_schema(
+        request=inline_serializer(
+            "HallObjection",
+            {"text": serializers.CharField(max_length=rules.OBJECTION_TEXT_MAX_CHARS)},
+        )
+    )
     def post(self, request: Request, code: str) -> Response:
         objection = reading.raise_objection(
             hall=snapshot.hall_for(request.user, code),
@@ -113,8 +147,42 @@ class Objections(APIView):
         return Response({"id": objection.pk}, status=201)
 
 
+class ObjectionDetail(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        description="One objection in full: the stream carries objections by reference "
+        f"beyond {rules.EXCERPT_CHARS} characters. As visible as the hall."
+    )
+    def get(self, request: Request, code: str, pk: int) -> Response:
+        current = snapshot.hall_for(request.user, code)
+        try:
+            objection = HallObjection.objects.select_related("organisation").get(
+                hall=current, pk=pk
+            )
+        except HallObjection.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(
+            {
+                "id": objection.pk,
+                "bidder": objection.organisation.name,
+                "raised_at": clock.epoch_ms(objection.raised_at),
+                "text": objection.text,
+                "answer": objection.answer,
+                "answered_at": clock.epoch_ms(objection.answered_at)
+                if objection.answered_at
+                else None,
+            }
+        )
+
+
 class ObjectionAnswer(APIView):
-    @extend_schema(request=inline_serializer("ObjectionAnswer", {"text": serializers.CharField()}))
+    @extend_schema(
+        request=inline_serializer(
+            "ObjectionAnswer",
+            {"text": serializers.CharField(max_length=rules.OBJECTION_ANSWER_MAX_CHARS)},
+        )
+    )
     def post(self, request: Request, code: str, pk: int) -> Response:
         current = snapshot.hall_for(request.user, code)
         try:
@@ -157,6 +225,12 @@ class Record(APIView):
     def get(self, request: Request, code: str) -> HttpResponse:
         current = snapshot.hall_for(request.user, code)
         if not current.record_json:
+            if snapshot.record_state(current) == "pending":
+                raise DomainError(
+                    "大厅已结束，开标记录正在生成和签名，请稍后再试 / The hall has closed and the "
+                    "opening record is being generated and signed: try again in a moment",
+                    code="conflict",
+                )
             raise Http404
         kind = request.query_params.get("format", "pdf")
         if kind == "json":

@@ -1,20 +1,28 @@
-"""Closing the hall: the opening record (PDF + JSON) is generated, signed by the platform,
-hashed into the ledger and published; the section moves on to evaluation [E32, E40]."""
+"""Closing the hall: the section moves on to evaluation, and the opening record (PDF + JSON)
+is generated, signed by the platform, hashed into the ledger and published [E32, E40].
+
+The close is quick: it commits the stage change and asks a task (``realtime.tasks``) for the
+record. The task builds the record outside any lock or transaction — a PDF of long text
+takes seconds, and on SQLite a transaction holds the one write lock of the whole platform —
+then stores it in a short transaction. It is idempotent; if no worker stores the record, the
+chronograph asks again (``record_due`` / ``retry_record``). Issue 7."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 
 from ggzy import clock, signing
 from ggzy.errors import DomainError
+from realtime import events, record, rules
 from realtime import hall as halls
-from realtime import record
 from realtime.models import Decision, Hall, HallEvent, HallStage, OpeningStatus
 from supervision import ledger
-from trading import transitions
-from trading.models import SectionStatus
+from trading import chronograph, transitions
+from trading.models import Section, SectionStatus
 
 _MILESTONES = {
     HallStage.SIGN_IN: record.Milestone.SIGN_IN_OPENED,
@@ -88,7 +96,7 @@ def build(hall: Hall) -> record.OpeningRecord:
         rows=tuple(rows),
         generated_at=clock.now(),
         objections=tuple(objections),
-        events=(*milestones, record.Event(kind=record.Milestone.CLOSED, at=clock.now())),
+        events=(*milestones, record.Event(kind=record.Milestone.CLOSED, at=_closed_at(hall))),
     )
 
 
@@ -104,23 +112,103 @@ def _reading(sheet: dict[str, Any]) -> record.Reading:
     )
 
 
+def _closed_at(hall: Hall) -> dt.datetime:
+    """The record is built after the close: the close's own time, not the task's."""
+    return hall.stage_started_at if hall.stage == HallStage.CLOSED else clock.now()
+
+
 def close(hall: Hall, *, actor: Any) -> None:
-    """The caller holds the hall's lock and is moving it from objections to closed."""
+    """The caller holds the hall's lock and is moving it from objections to closed. Nothing
+    heavy happens here: the record is asked for, built after commit (``publish_record``)."""
     if hall.objections.filter(answered_at__isnull=True).exists():
         raise DomainError("还有未答复的异议 / Objections are still unanswered", code="conflict")
+    halls.move(hall, HallStage.CLOSED, actor=actor)
+    transitions.apply(hall.section, SectionStatus.EVALUATION, actor=actor)
+    request_record(hall)
+
+
+def request_record(hall: Hall) -> None:
+    """Ask a worker for the record after commit (the caller holds the hall's lock)."""
+    from realtime import tasks  # tasks call this module's services
+
+    hall.record_requested_at = clock.now()
+    hall.save(update_fields=["record_requested_at"])
+    chronograph.reschedule(hall.section)  # the retry is a time event of the section
+    hall_id = hall.pk
+    transaction.on_commit(lambda: tasks.publish_record.delay(hall_id))
+
+
+def record_due(section: Section) -> dt.datetime | None:
+    """For the chronograph: when to ask again for a closed hall's record still missing."""
+    hall = (
+        Hall.objects.filter(section=section, stage=HallStage.CLOSED, record_signature__isnull=True)
+        .only("record_requested_at", "stage_started_at")
+        .first()
+    )
+    if hall is None:
+        return None
+    return (hall.record_requested_at or hall.stage_started_at) + rules.RECORD_RETRY_AFTER
+
+
+def retry_record(section: Section) -> None:
+    """The chronograph's event (it holds the section's lock): no worker stored the record in
+    time (it died, or the broker lost the task); ask again. Asking twice is harmless."""
+    hall = halls.locked(Hall.objects.get(section=section))
+    if hall.stage == HallStage.CLOSED and not hall.record_signature:
+        request_record(hall)
+
+
+def publish_record(hall_id: int) -> str:
+    """Build, sign, store and publish a closed hall's record. Safe to run twice and to retry:
+    a record already stored is kept. Returns what happened ("signed", "done", "open")."""
+    hall = Hall.objects.select_related("section", "section__project", "host").get(pk=hall_id)
+    if hall.stage != HallStage.CLOSED:
+        return "open"
+    if hall.record_signature:
+        return "done"
+    # Outside any transaction and lock: once the hall is closed nothing the record reads
+    # changes (no objection, answer, confirmation or opening can be added or altered), so
+    # reading it without a lock is consistent, and no one waits for the PDF.
     opening_record = build(hall)
     json_bytes = record.record_json(opening_record)
+    pdf_bytes = record.record_pdf(opening_record)
     signed = record.sign_record(
         json_bytes, signing.platform_sign, signing.platform_public_key().fingerprint()
     )
-    hall.record_json = json_bytes
-    hall.record_signature = signed
-    hall.record_pdf.save(
-        f"{hall.section.code}-opening-record.pdf",
-        ContentFile(record.record_pdf(opening_record)),
-        save=False,
-    )
-    hall.save(update_fields=["record_json", "record_signature", "record_pdf"])
-    ledger.append("realtime.record.signed", actor=actor, target=hall.section, data=dict(signed))
-    halls.move(hall, HallStage.CLOSED, actor=actor, record_sm3=signed["record_sm3"])
-    transitions.apply(hall.section, SectionStatus.EVALUATION, actor=actor)
+    return _store_record(hall_id, json_bytes=json_bytes, pdf_bytes=pdf_bytes, signed=signed)
+
+
+def _store_record(
+    hall_id: int, *, json_bytes: bytes, pdf_bytes: bytes, signed: dict[str, str]
+) -> str:
+    """The short transaction: store, ledger and announce the record. The PDF is written to
+    storage once the record is known to be missing, and deleted again if the transaction
+    does not commit, so that no run leaves an orphan file."""
+    saved: tuple[Any, str] | None = None
+    try:
+        with transaction.atomic():
+            section_id = Hall.objects.values_list("section_id", flat=True).get(pk=hall_id)
+            # The chronograph's order (section, then hall): no deadlock with a sweep.
+            section = Section.objects.select_for_update().get(pk=section_id)
+            hall = halls.locked(hall_id)
+            if hall.record_signature:
+                return "done"  # another run stored it first
+            storage = hall.record_pdf.storage
+            name = storage.save(
+                f"opening-records/{section.code}-opening-record.pdf", ContentFile(pdf_bytes)
+            )
+            saved = (storage, name)
+            hall.record_pdf.name = name
+            hall.record_json = json_bytes
+            hall.record_signature = signed
+            hall.save(update_fields=["record_json", "record_signature", "record_pdf"])
+            ledger.append(
+                "realtime.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
+            )
+            events.emit(hall, "record", {"record_sm3": signed["record_sm3"]})
+            chronograph.reschedule(section)  # nothing more to retry
+    except BaseException:
+        if saved is not None:
+            saved[0].delete(saved[1])
+        raise
+    return "signed"

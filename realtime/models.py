@@ -38,6 +38,9 @@ class Hall(models.Model):
     record_json = models.BinaryField(null=True, blank=True)
     record_pdf = models.FileField(upload_to="opening-records/", blank=True)
     record_signature = models.JSONField(null=True, blank=True)
+    # The record is built by a task after the close, outside the hall's lock (issue 7):
+    # when it was last asked for, so the chronograph can ask again if no worker answered.
+    record_requested_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"hall {self.section.code}"

@@ -11,12 +11,13 @@ from accounts.services import active_key
 from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy.gm import sm2
-from realtime import events, stages
+from realtime import events, rules, stages
 from realtime.hall import is_host, locked
 from realtime.models import Confirmation, Decision, Hall, HallObjection, HallStage, OpeningStatus
 from realtime.protocol import reading_digest, reading_message
 from supervision import ledger
 from trading import access as trading_access
+from trading.rules import check_count, check_length
 
 
 def compute(hall: Hall) -> dict[str, Any]:
@@ -118,14 +119,28 @@ def raise_objection(*, hall: Hall, person: Person, text: str) -> HallObjection:
         raise DomainError(
             "只有本标段的投标人可以提出异议 / Only this section's bidders object", code="forbidden"
         )
-    if not text.strip():
-        raise DomainError("请写明异议 / Write the objection", code="invalid")
+    check_length(
+        text,
+        limit=rules.OBJECTION_TEXT_MAX_CHARS,
+        field="text",
+        what_zh="异议",
+        what_en="objection",
+        required=True,
+    )
+    check_count(  # counted under the hall's lock: two requests cannot both be the last
+        current.objections.filter(organisation=organisation).count(),
+        limit=rules.OBJECTIONS_PER_BIDDER_MAX,
+        field="text",
+        what_zh="本单位在本次开标中的异议",
+        what_en="objections per bidder in this hall",
+        next_zh="，其他问题请在开标后依法投诉 [R60]",
+        next_en=": raise further points in a complaint after the opening [R60]",
+    )
     objection = HallObjection.objects.create(
         hall=current, organisation=organisation, raised_by=person, raised_at=clock.now(), text=text
     )
-    events.emit(
-        current, "objection", {"id": objection.pk, "bidder": organisation.name, "text": text}
-    )
+    summary = objection_summary(objection, bidder=organisation.name)
+    events.emit(current, "objection", {key: summary[key] for key in _RAISED_FIELDS})
     ledger.append(
         "realtime.objection.raised", actor=person, target=current.section, data={"text": text}
     )
@@ -142,11 +157,18 @@ def answer_objection(*, objection: HallObjection, person: Person, text: str) -> 
     target = HallObjection.objects.select_for_update().get(pk=objection.pk)
     if target.answered_at is not None:
         raise DomainError("已答复 / Already answered", code="conflict")
-    if not text.strip():
-        raise DomainError("请填写答复 / Write the answer", code="invalid")
+    check_length(
+        text,
+        limit=rules.OBJECTION_ANSWER_MAX_CHARS,
+        field="text",
+        what_zh="答复",
+        what_en="answer",
+        required=True,
+    )
     target.answer, target.answered_at, target.answered_by = text, clock.now(), person
     target.save(update_fields=["answer", "answered_at", "answered_by"])
-    events.emit(current, "objection_answered", {"id": target.pk, "answer": text})
+    summary = objection_summary(target, bidder="")
+    events.emit(current, "objection_answered", {key: summary[key] for key in _ANSWERED_FIELDS})
     ledger.append(
         "realtime.objection.answered",
         actor=person,
@@ -154,3 +176,30 @@ def answer_objection(*, objection: HallObjection, person: Person, text: str) -> 
         data={"objection": target.pk, "answer": text},
     )
     return target
+
+
+_RAISED_FIELDS = ("id", "bidder", "text", "length", "truncated")
+_ANSWERED_FIELDS = ("id", "answer", "answer_truncated")
+
+
+def _excerpt(text: str) -> tuple[str, bool]:
+    if len(text) <= rules.EXCERPT_CHARS:
+        return text, False
+    return text[: rules.EXCERPT_CHARS] + "…", True
+
+
+def objection_summary(objection: HallObjection, *, bidder: str) -> dict[str, Any]:
+    """An objection as the stream carries it: excerpts, so that no message grows with what
+    bidders write; the full text is fetched by id (``GET …/objections/<id>``)."""
+    text, truncated = _excerpt(objection.text)
+    answer, answer_truncated = _excerpt(objection.answer)
+    return {
+        "id": objection.pk,
+        "bidder": bidder,
+        "text": text,
+        "length": len(objection.text),
+        "truncated": truncated,
+        "answer": answer,
+        "answer_truncated": answer_truncated,
+        "answered": objection.answered_at is not None,
+    }

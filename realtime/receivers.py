@@ -7,7 +7,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from realtime import hall
+from realtime import closing, hall
 from trading import chronograph
 from trading.models import Section, SectionStatus
 from trading.signals import status_changed
@@ -30,5 +30,10 @@ def follow_section(sender: Any, section: Section, source: str, target: str, **kw
 chronograph.register(
     chronograph.TimeEvent(
         "hall_window_closed", SectionStatus.OPENING, hall.window_due, hall.close_window
+    )
+)
+chronograph.register(
+    chronograph.TimeEvent(
+        "hall_record_retried", SectionStatus.EVALUATION, closing.record_due, closing.retry_record
     )
 )

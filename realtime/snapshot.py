@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import F
+
 from accounts.models import Role
 from ggzy import clock
+from realtime import rules
 from realtime.hall import is_host, statuses
-from realtime.models import Hall, HallStage
+from realtime.models import Hall, HallObjection, HallStage
+from realtime.reading import objection_summary
 from trading import access as trading_access
 
 
@@ -31,6 +35,28 @@ def viewer(user: Any, hall: Hall) -> dict[str, Any]:
     if opening is not None:
         return {"role": "bidder", "bid": opening.bid_id}
     return {"role": "public"}
+
+
+def objections(hall: Hall, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
+    """Objection summaries, unanswered ones first (oldest first: the host answers them in
+    turn), then the latest answered: a snapshot shows what needs attention however many
+    there are."""
+    chosen = (
+        HallObjection.objects.filter(hall=hall)
+        .select_related("organisation")
+        .order_by(F("answered_at").desc(nulls_first=True), "raised_at", "pk")[
+            offset : offset + limit
+        ]
+    )
+    return [objection_summary(o, bidder=o.organisation.name) for o in chosen]
+
+
+def record_state(hall: Hall) -> str:
+    """``""`` before the hall closes, ``pending`` while the record is being generated (a
+    task, after the close), ``signed`` once it is stored."""
+    if hall.stage != HallStage.CLOSED:
+        return ""
+    return "signed" if hall.record_signature else "pending"
 
 
 def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
@@ -64,10 +90,9 @@ def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
             {"bidder": c.organisation.name, "decision": c.decision}
             for c in hall.confirmations.select_related("organisation")
         ],
-        "objections": [
-            {"id": o.pk, "bidder": o.organisation.name, "text": o.text, "answer": o.answer}
-            for o in hall.objections.select_related("organisation")
-        ],
+        "objections": objections(hall, limit=rules.SNAPSHOT_OBJECTIONS_MAX),
+        "objections_total": hall.objections.count(),
         "record_sm3": (hall.record_signature or {}).get("record_sm3", ""),
+        "record_state": record_state(hall),
         "you": viewer(user, hall),
     }

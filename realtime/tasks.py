@@ -2,8 +2,8 @@
 
 from celery import shared_task
 
-from realtime import decryption
-from realtime.models import BidOpening
+from realtime import closing, decryption
+from realtime.models import BidOpening, Hall
 
 
 @shared_task(acks_late=True)
@@ -12,3 +12,18 @@ def decrypt_bid(opening_id: int) -> str:
         return decryption.decrypt(opening_id)
     except BidOpening.DoesNotExist:
         return "gone"  # queued for a bid that is gone (a reset test database)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def publish_record(hall_id: int) -> str:
+    """The opening record of a closed hall, built outside any lock (realtime.closing). Safe to
+    run twice; retried on failure, and re-queued by the chronograph if every try fails."""
+    try:
+        return closing.publish_record(hall_id)
+    except Hall.DoesNotExist:
+        return "gone"

@@ -22,24 +22,42 @@ from trading.models import (
     SectionStatus,
     TenderDocument,
 )
-from trading.rules import CLARIFICATION_NOTICE_MIN
+from trading.rules import (
+    CLARIFICATION_BODY_MAX_CHARS,
+    CLARIFICATION_NOTICE_MIN,
+    CLARIFICATIONS_PER_SECTION_MAX,
+    DOCUMENT_MAX_BYTES,
+    DOCUMENT_VERSIONS_PER_SECTION_MAX,
+    NAME_MAX_CHARS,
+    check_count,
+    check_length,
+)
 from trading.transitions import BEFORE_DEADLINE
-
-MAX_DOCUMENT_BYTES = 512 * 1024 * 1024
 
 
 def _store_document(
     *, section: Section, actor: Person, title: str, upload: UploadedFile
 ) -> TenderDocument:
     """A new version of the documents; SM3 computed while the file streams to storage."""
+    check_length(title, limit=NAME_MAX_CHARS, field="title", what_zh="标题", what_en="title")
     if upload.size is None or upload.size == 0:
         raise DomainError("文件为空 / The file is empty", code="invalid", field="file")
-    if upload.size > MAX_DOCUMENT_BYTES:
+    if upload.size > DOCUMENT_MAX_BYTES:
+        limit_mb = DOCUMENT_MAX_BYTES // (1024 * 1024)
         raise DomainError(
-            "文件过大（上限512 MB） / The file is too large (512 MB limit)",
-            code="invalid",
+            f"文件过大（上限{limit_mb} MB） / The file is too large ({limit_mb} MB limit)",
+            code="too_long",
             field="file",
         )
+    check_count(
+        section.documents.count(),
+        limit=DOCUMENT_VERSIONS_PER_SECTION_MAX,
+        field="file",
+        what_zh="本标段招标文件版本",
+        what_en="versions of this section's documents",
+        next_zh="，如需更改请联系交易中心",
+        next_en=": ask the trading centre for help with further changes",
+    )
     hasher = SM3()
     for chunk in upload.chunks():
         hasher.update(chunk)
@@ -133,12 +151,27 @@ def clarification_issue(
 ) -> Clarification:
     """Issue a clarification or amendment. Less than 15 days before the deadline it must
     move the deadline to at least 15 days from now [R21, L23]; a deadline never moves earlier."""
+    check_length(
+        title, limit=NAME_MAX_CHARS, field="title", what_zh="标题", what_en="title", required=True
+    )
+    check_length(
+        body, limit=CLARIFICATION_BODY_MAX_CHARS, field="body", what_zh="澄清内容", what_en="text"
+    )
     locked = Section.objects.select_for_update().get(pk=section.pk)
     now = clock.now()
     if locked.status not in BEFORE_DEADLINE or now >= locked.bid_deadline:
         raise DomainError(
             "投标截止后不能发出澄清 / No clarification after the bid deadline", code="conflict"
         )
+    check_count(
+        locked.clarifications.count(),
+        limit=CLARIFICATIONS_PER_SECTION_MAX,
+        field=None,
+        what_zh="本标段的澄清/修改",
+        what_en="clarifications for this section",
+        next_zh="，请联系交易中心",
+        next_en=": ask the trading centre",
+    )
     earliest = now + CLARIFICATION_NOTICE_MIN
     before = locked.bid_deadline
     if new_deadline is None and before < earliest:

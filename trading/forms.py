@@ -7,12 +7,21 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
 from trading.models import Category, EvaluationMethod, SectionStatus
+from trading.rules import (
+    CLARIFICATION_BODY_MAX_CHARS,
+    EVALUATION_CRITERIA_MAX_CHARS,
+    NAME_MAX_CHARS,
+    OBJECTION_ANSWER_MAX_CHARS,
+    OBJECTION_TEXT_MAX_CHARS,
+    PROJECT_CODE_MAX_CHARS,
+    REASON_MAX_CHARS,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class SectionFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=NAME_MAX_CHARS)
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("All")), *Category.choices]
     )
@@ -25,8 +34,8 @@ class SectionFilterForm(forms.Form):
 
 
 class ProjectForm(forms.Form):
-    code = forms.CharField(label=_("Project code"), max_length=40)
-    name = forms.CharField(label=_("Project name"), max_length=200)
+    code = forms.CharField(label=_("Project code"), max_length=PROJECT_CODE_MAX_CHARS)
+    name = forms.CharField(label=_("Project name"), max_length=NAME_MAX_CHARS)
     centre = forms.ModelChoiceField(
         label=_("Trading centre"),
         queryset=Organisation.objects.filter(kind=OrganisationKind.CENTRE),
@@ -38,7 +47,7 @@ class ProjectForm(forms.Form):
 
 
 class SectionForm(forms.Form):
-    name = forms.CharField(label=_("Section name"), max_length=200)
+    name = forms.CharField(label=_("Section name"), max_length=NAME_MAX_CHARS)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     estimated_price = forms.DecimalField(
         label=_("Estimated price (yuan)"), max_digits=16, decimal_places=2
@@ -57,18 +66,25 @@ class SectionForm(forms.Form):
         label=_("Evaluation method"), choices=EvaluationMethod.choices
     )
     evaluation_criteria = forms.CharField(
-        label=_("Evaluation criteria"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("Evaluation criteria"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=EVALUATION_CRITERIA_MAX_CHARS,
     )
 
 
 class DocumentForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200, initial="招标文件")
+    title = forms.CharField(label=_("Title"), max_length=NAME_MAX_CHARS, initial="招标文件")
     file = forms.FileField(label=_("File"))
 
 
 class ClarificationForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    title = forms.CharField(label=_("Title"), max_length=NAME_MAX_CHARS)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=CLARIFICATION_BODY_MAX_CHARS,
+    )
     file = forms.FileField(label=_("Amended documents (optional)"), required=False)
     new_deadline = forms.DateTimeField(
         label=_("New bid deadline (optional)"), required=False, widget=DATETIME
@@ -85,15 +101,25 @@ class ClarificationForm(forms.Form):
 
 
 class ObjectionForm(forms.Form):
-    text = forms.CharField(label=_("Your objection"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=_("Your objection"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=OBJECTION_TEXT_MAX_CHARS,
+    )
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 2}))
+    answer = forms.CharField(
+        label=_("Answer"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=OBJECTION_ANSWER_MAX_CHARS,
+    )
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=REASON_MAX_CHARS
+    )
 
 
 class DownloadForm(forms.Form):

@@ -9,7 +9,15 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from supervision import ledger
 from trading.models import DocumentObjection, Notification, Section
-from trading.rules import OBJECTION_ANSWER_WITHIN, OBJECTION_CUTOFF
+from trading.rules import (
+    OBJECTION_ANSWER_MAX_CHARS,
+    OBJECTION_ANSWER_WITHIN,
+    OBJECTION_CUTOFF,
+    OBJECTION_TEXT_MAX_CHARS,
+    OBJECTIONS_PER_BIDDER_MAX,
+    check_count,
+    check_length,
+)
 from trading.transitions import BEFORE_DEADLINE
 
 
@@ -20,7 +28,19 @@ def objection_raise(*, section: Section, actor: Person, text: str) -> DocumentOb
         raise DomainError("只有潜在投标人可以提出异议 / Only bidders may object", code="forbidden")
     if not text.strip():
         raise DomainError("请写明异议内容 / Write what you object to", code="invalid", field="text")
+    check_length(
+        text, limit=OBJECTION_TEXT_MAX_CHARS, field="text", what_zh="异议", what_en="objection"
+    )
     locked = Section.objects.select_for_update().get(pk=section.pk)
+    check_count(  # counted under the section's lock: two requests cannot both be the last
+        DocumentObjection.objects.filter(section=locked, organisation=actor.organisation).count(),
+        limit=OBJECTIONS_PER_BIDDER_MAX,
+        field="text",
+        what_zh="本单位对本标段招标文件的异议",
+        what_en="objections per bidder to this section's documents",
+        next_zh="，请等待答复或向监督部门投诉",
+        next_en=": wait for the answers, or complain to the supervising department",
+    )
     now = clock.now()
     cutoff = locked.bid_deadline - OBJECTION_CUTOFF
     if locked.status not in BEFORE_DEADLINE or now > cutoff:
@@ -59,6 +79,9 @@ def objection_answer(
         raise DomainError("该异议已答复 / This objection has been answered", code="conflict")
     if not answer.strip():
         raise DomainError("请填写答复 / Write the answer", code="invalid", field="answer")
+    check_length(
+        answer, limit=OBJECTION_ANSWER_MAX_CHARS, field="answer", what_zh="答复", what_en="answer"
+    )
     now = clock.now()
     locked.answer = answer
     locked.answered_at = now

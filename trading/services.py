@@ -20,7 +20,16 @@ from trading.models import (
     Section,
     SectionStatus,
 )
-from trading.rules import DEPOSIT_MAX_RATE, DOCUMENT_PERIOD_MIN, WORKS_DEPOSIT_CAP
+from trading.rules import (
+    DEPOSIT_MAX_RATE,
+    DOCUMENT_PERIOD_MIN,
+    EVALUATION_CRITERIA_MAX_CHARS,
+    NAME_MAX_CHARS,
+    PROJECT_CODE_MAX_CHARS,
+    REASON_MAX_CHARS,
+    WORKS_DEPOSIT_CAP,
+    check_length,
+)
 
 READABLE_ITEMS = frozenset({"price", "duration_days", "quality", "project_manager", "warranty"})
 
@@ -46,6 +55,12 @@ def project_create(
     tenderee: Organisation | None = None,
 ) -> Project:
     """A tenderee creates its own project; an agency creates one for the tenderee it names."""
+    check_length(
+        code, limit=PROJECT_CODE_MAX_CHARS, field="code", what_zh="项目编号", what_en="project code"
+    )
+    check_length(
+        name, limit=NAME_MAX_CHARS, field="name", what_zh="项目名称", what_en="project name"
+    )
     organisation = actor.organisation
     if organisation is None or organisation.kind not in (
         OrganisationKind.TENDEREE,
@@ -119,6 +134,20 @@ def check_deposit(*, category: str, estimated_price: Decimal, bid_deposit: Decim
 def section_create(*, project: Project, actor: Person, **fields: Any) -> Section:
     """A draft section. ``fields`` are the Section's own (name, category, prices, timetable…)."""
     fields.setdefault("read_items", list(DEFAULT_READ_ITEMS))
+    check_length(
+        str(fields.get("name", "")),
+        limit=NAME_MAX_CHARS,
+        field="name",
+        what_zh="标段名称",
+        what_en="section name",
+    )
+    check_length(
+        str(fields.get("evaluation_criteria", "")),
+        limit=EVALUATION_CRITERIA_MAX_CHARS,
+        field="evaluation_criteria",
+        what_zh="评标办法说明",
+        what_en="evaluation criteria",
+    )
     unknown = set(fields["read_items"]) - READABLE_ITEMS
     if unknown:
         raise DomainError(
@@ -204,6 +233,7 @@ def section_publish(*, section: Section, actor: Person) -> Section:
 
 @transaction.atomic
 def section_cancel(*, section: Section, actor: Person, reason: str) -> Section:
+    check_length(reason, limit=REASON_MAX_CHARS, field="reason", what_zh="原因", what_en="reason")
     locked = Section.objects.select_for_update().get(pk=section.pk)
     transitions.apply(locked, SectionStatus.CANCELLED, actor=actor, reason=reason)
     chronograph.reschedule(locked)

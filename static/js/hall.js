@@ -174,6 +174,11 @@
         if (p.reading) state.reading = p.reading;
         if (p.reading_sm3) state.reading_sm3 = p.reading_sm3;
         if (p.record_sm3) state.record_sm3 = p.record_sm3;
+        if (p.stage === "closed") state.record_state = state.record_sm3 ? "signed" : "pending";
+        break;
+      case "record": // the record, built by a task after the close, has been signed
+        state.record_sm3 = p.record_sm3;
+        state.record_state = "signed";
         break;
       case "signed_in":
         state.bidders.filter((b) => b.bidder === p.bidder).forEach((b) => { b.signed_in = true; });
@@ -185,10 +190,19 @@
         state.answers.push({ bidder: p.bidder, decision: p.decision });
         break;
       case "objection":
-        state.objections.push({ id: p.id, bidder: p.bidder, text: p.text, answer: "" });
+        // Long texts come as an excerpt (``truncated``): the full text is fetched by id.
+        state.objections.push({
+          id: p.id, bidder: p.bidder, text: p.text, truncated: !!p.truncated,
+          answer: "", answer_truncated: false, answered: false,
+        });
+        state.objections_total = (state.objections_total || 0) + 1;
         break;
       case "objection_answered":
-        state.objections.filter((o) => o.id === p.id).forEach((o) => { o.answer = p.answer; });
+        state.objections.filter((o) => o.id === p.id).forEach((o) => {
+          o.answer = p.answer;
+          o.answer_truncated = !!p.answer_truncated;
+          o.answered = true;
+        });
         break;
       default: // window_closed, share_received: the resync that follows tells the rest
     }
@@ -311,29 +325,48 @@
   }
 
   const objectionNodes = new Map(); // kept between renders: a half-written answer survives
+  const fullTexts = new Map(); // objection id → {text, answer}, fetched on demand
   function renderObjections() {
+    const card = $("objections-card");
     const open = ["reading", "confirmation", "objections"].includes(state.stage);
     show("objections-card", state.objections.length > 0 || (open && state.you.role === "bidder"));
     const list = $("objections-list");
+    const total = state.objections_total || state.objections.length;
+    const more = $("objections-more");
+    more.hidden = total <= state.objections.length;
+    $("objections-more-count").textContent = `${state.objections.length} / ${total}`;
     if (!state.objections.length) {
       list.replaceChildren(el("li", M.none, "empty"));
       objectionNodes.clear();
       return;
     }
-    const nodes = state.objections.map((o) => {
+    // The snapshot lists unanswered objections first; the page shows them in order raised.
+    const shown = [...state.objections].sort((a, b) => a.id - b.id);
+    const nodes = shown.map((o) => {
       let node = objectionNodes.get(o.id);
       if (!node) {
         node = el("li");
         node.dataset.objection = o.id;
-        node.append(el("div", o.bidder, "who"), el("div", o.text, "text"), el("div", "", "reply"));
+        node.append(el("div", o.bidder, "who"), el("div", "", "text"), el("div", "", "reply"));
         objectionNodes.set(o.id, node);
       }
+      const full = fullTexts.get(o.id);
+      const text = node.querySelector(".text");
+      text.replaceChildren(full ? full.text : o.text);
+      if (!full && (o.truncated || o.answer_truncated)) {
+        const button = el("button", card.dataset.fullText, "link");
+        button.type = "button";
+        button.addEventListener("click", () => readInFull(o.id, button));
+        text.append(" ", button);
+      }
+      const answer = full && full.answer ? full.answer : o.answer;
       const reply = node.querySelector(".reply");
-      node.classList.toggle("answered", !!o.answer);
-      if (o.answer) reply.replaceChildren(el("strong", M.answer), " ", o.answer);
+      const answered = !!(o.answered || o.answer);
+      node.classList.toggle("answered", answered);
+      if (answered) reply.replaceChildren(el("strong", M.answer), " ", answer);
       else reply.textContent = M.unanswered;
       const form = node.querySelector(".reply-form");
-      if (o.answer || !config.answers_objections || state.stage === "closed") {
+      if (answered || !config.answers_objections || state.stage === "closed") {
         if (form) form.remove();
       } else if (!form) {
         node.appendChild(replyForm(o.id));
@@ -341,6 +374,20 @@
       return node;
     });
     list.replaceChildren(...nodes);
+  }
+
+  /** Fetch one objection in full (the stream carries long ones as an excerpt). */
+  async function readInFull(id, button) {
+    button.disabled = true;
+    try {
+      const response = await fetch(`${config.api}/objections/${id}`, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(`${response.status}`);
+      const data = await response.json();
+      fullTexts.set(id, { text: data.text, answer: data.answer });
+      render();
+    } catch (e) {
+      button.disabled = false;
+    }
   }
 
   function replyForm(id) {
@@ -363,9 +410,13 @@
   }
 
   function renderRecord() {
-    const closed = state.stage === "closed" && !!state.record_sm3;
+    // After the close a task builds and signs the record: "being generated" until then.
+    const closed = state.stage === "closed";
+    const signed = closed && !!state.record_sm3;
     show("record-card", closed);
-    if (closed) $("record-sm3").textContent = state.record_sm3;
+    show("record-pending", closed && !signed);
+    show("record-ready", signed);
+    if (signed) $("record-sm3").textContent = state.record_sm3;
   }
 
   function renderPanels() {
