@@ -360,7 +360,7 @@ def person_assign(
     target = (
         Organisation.objects.select_for_update().get(pk=organisation.pk) if organisation else None
     )
-    locked = Person.objects.select_for_update().select_related("organisation").get(pk=person.pk)
+    locked = Person.objects.select_for_update().get(pk=person.pk)
     check_role_fits(organisation=target, role=role)
     before = {"organisation": _credit_code(locked.organisation), "role": locked.role}
     was_staff = locked.role == Role.STAFF
