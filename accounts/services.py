@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -28,11 +29,25 @@ from ggzy.gm.sm3 import sm3_hex
 from supervision import ledger
 
 EDITABLE_ORGANISATION_FIELDS = ("name", "legal_representative", "address", "contact_phone")
+# What centre staff may change about a person (in admin): name and contact details. What a
+# person may do is the superuser's: person_assign, person_set_privileges, person_activate.
+EDITABLE_PERSON_FIELDS = ("first_name", "last_name", "email", "display_name", "phone")
+# Roles of people who act for no organisation: experts, and the superuser (no role).
+NO_ORG_ROLES = frozenset({Role.EXPERT, ""})
 CENTRE_STAFF_GROUP = "centre-staff"  # created by migration accounts 0002
 
 
 def _validation_error(exc: ValidationError, field: str) -> DomainError:
     return DomainError(" ".join(exc.messages), code="invalid", field=field)
+
+
+def _revoke_role_access(person: Person) -> None:
+    """A person who stops being centre staff loses the staff's admin access (a superuser
+    keeps theirs)."""
+    person.groups.remove(Group.objects.get(name=CENTRE_STAFF_GROUP))
+    if not person.is_superuser:
+        person.is_staff = False
+        person.save(update_fields=["is_staff"])
 
 
 def _grant_role_access(person: Person) -> None:
@@ -159,6 +174,49 @@ def organisation_update(
 
 
 @transaction.atomic
+def organisation_set_kind(*, organisation: Organisation, actor: Person, kind: str) -> Organisation:
+    """Change what an organisation is: the superuser only, and only to a kind every one of
+    its people's roles fits."""
+    _require_superuser(actor, "更改机构类型 / change an organisation's kind")
+    if kind not in ROLES_BY_KIND:
+        raise DomainError(
+            f"未知的机构类型 / Unknown organisation kind: {kind}", code="invalid", field="kind"
+        )
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    before = locked.kind
+    locked.kind = kind
+    for person in Person.objects.select_for_update().filter(organisation=locked):
+        check_role_fits(organisation=locked, role=person.role)
+    locked.save(update_fields=["kind"])
+    ledger.append(
+        "accounts.organisation.kind_changed",
+        actor=actor,
+        target=locked,
+        data={"before": {"kind": before}, "after": {"kind": kind}},
+    )
+    return locked
+
+
+@transaction.atomic
+def organisation_set_active(
+    *, organisation: Organisation, actor: Person, active: bool
+) -> Organisation:
+    _require_superuser(actor, "停用或启用机构 / deactivate or reactivate an organisation")
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if locked.is_active == active:
+        return locked
+    locked.is_active = active
+    locked.save(update_fields=["is_active"])
+    ledger.append(
+        "accounts.organisation.activated" if active else "accounts.organisation.deactivated",
+        actor=actor,
+        target=locked,
+        data={"before": {"is_active": not active}, "after": {"is_active": active}},
+    )
+    return locked
+
+
+@transaction.atomic
 def person_add(
     *,
     organisation: Organisation,
@@ -209,11 +267,218 @@ def person_deactivate(*, person: Person, actor: Person) -> Person:
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if locked.pk == actor.pk:
         raise DomainError("不能停用自己 / You cannot deactivate yourself", code="forbidden")
+    _refuse_touching_a_superuser(locked, actor)
+    if not locked.is_active:
+        raise DomainError("此人已停用 / This person is already deactivated", code="conflict")
     locked.is_active = False
     locked.save(update_fields=["is_active"])
-    AuthToken.objects.filter(user=locked).delete()
-    ledger.append("accounts.person.deactivated", actor=actor, target=locked)
+    # A deactivated person's API tokens go with it: ggzy-bid must not keep acting for them.
+    tokens, _ = AuthToken.objects.filter(user=locked).delete()
+    ledger.append(
+        "accounts.person.deactivated",
+        actor=actor,
+        target=locked,
+        data={"before": {"is_active": True}, "after": {"is_active": False}, "tokens": tokens},
+    )
     return locked
+
+
+@transaction.atomic
+def person_activate(*, person: Person, actor: Person) -> Person:
+    """Let a deactivated person log in again (the superuser's decision; tokens stay gone)."""
+    _require_superuser(actor, "重新启用人员 / reactivate a person")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.is_active:
+        raise DomainError("此人未被停用 / This person is active already", code="conflict")
+    locked.is_active = True
+    locked.save(update_fields=["is_active"])
+    ledger.append(
+        "accounts.person.activated",
+        actor=actor,
+        target=locked,
+        data={"before": {"is_active": False}, "after": {"is_active": True}},
+    )
+    return locked
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor: Person, changes: dict[str, Any]) -> Person:
+    """Change a person's name and contact details (and, for the superuser, the username)."""
+    allowed = EDITABLE_PERSON_FIELDS + (("username",) if actor.is_superuser else ())
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise DomainError(
+            f"这些字段不可修改 / These fields cannot be changed: {', '.join(sorted(unknown))}",
+            code="invalid",
+        )
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    _refuse_touching_a_superuser(locked, actor)
+    before = {field: getattr(locked, field) for field in changes}
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    others = [f.name for f in Person._meta.concrete_fields if f.name not in changes]
+    try:
+        locked.full_clean(exclude=others)
+    except ValidationError as exc:
+        raise _validation_error(exc, next(iter(changes))) from exc
+    locked.save(update_fields=list(changes))
+    ledger.append(
+        "accounts.person.updated",
+        actor=actor,
+        target=locked,
+        data={"before": before, "after": changes},
+    )
+    return locked
+
+
+def check_role_fits(*, organisation: Organisation | None, role: str) -> None:
+    """The role-by-organisation-kind rule: a bidder company's people are bidders, a centre's
+    are staff, a regulator's are regulators; experts (and the superuser) act for no
+    organisation."""
+    allowed = ROLES_BY_KIND.get(organisation.kind, frozenset()) if organisation else NO_ORG_ROLES
+    if role in allowed:
+        return
+    kind = organisation.get_kind_display() if organisation else "无 / none"
+    fits = ", ".join(sorted(r or "—" for r in allowed))
+    raise DomainError(
+        f"角色 {role or '—'} 不适用于该机构（类型：{kind}），可用角色：{fits}；请改选角色或先把此人"
+        f"移到相应机构 / The role {role or '—'} does not fit this organisation (kind: {kind}); "
+        f"roles that fit: {fits}. Choose one of them, or move the person to a fitting "
+        "organisation first.",
+        code="role_mismatch",
+        field="role",
+    )
+
+
+@transaction.atomic
+def person_assign(
+    *, person: Person, actor: Person, organisation: Organisation | None, role: str
+) -> Person:
+    """Move a person to an organisation and/or give them a role: the superuser only."""
+    _require_superuser(actor, "更改人员的机构或角色 / change a person's organisation or role")
+    # Lock the organisation too: a concurrent change of its kind must see this person.
+    target = (
+        Organisation.objects.select_for_update().get(pk=organisation.pk) if organisation else None
+    )
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    check_role_fits(organisation=target, role=role)
+    before = {"organisation": _credit_code(locked.organisation), "role": locked.role}
+    was_staff = locked.role == Role.STAFF
+    locked.organisation, locked.role = target, role
+    locked.save(update_fields=["organisation", "role"])
+    if role == Role.STAFF:
+        _grant_role_access(locked)
+    elif was_staff:
+        _revoke_role_access(locked)
+    ledger.append(
+        "accounts.person.assigned",
+        actor=actor,
+        target=locked,
+        data={"before": before, "after": {"organisation": _credit_code(target), "role": role}},
+    )
+    return locked
+
+
+@transaction.atomic
+def person_set_privileges(
+    *,
+    person: Person,
+    actor: Person,
+    is_superuser: bool | None = None,
+    is_staff: bool | None = None,
+    is_organisation_admin: bool | None = None,
+    groups: Iterable[Group] | None = None,
+    user_permissions: Iterable[Permission] | None = None,
+) -> Person:
+    """Grant or take away admin access, permission groups and permissions: the superuser
+    only. ``None`` leaves a privilege as it is."""
+    _require_superuser(actor, "授予或收回权限 / grant or take away privileges")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.pk == actor.pk and is_superuser is False:
+        raise DomainError(
+            "不能取消自己的超级管理员身份，请由另一位超级管理员操作 / You cannot take away your "
+            "own superuser status; ask another superuser",
+            code="forbidden",
+            field="is_superuser",
+        )
+    flags = {"is_superuser": is_superuser, "is_staff": is_staff}
+    flags["is_organisation_admin"] = is_organisation_admin
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for field, value in flags.items():
+        if value is not None and getattr(locked, field) != value:
+            before[field], after[field] = getattr(locked, field), value
+            setattr(locked, field, value)
+    if after:
+        locked.save(update_fields=list(after))
+    for field, wanted, label in (
+        ("groups", groups, "name"),
+        ("user_permissions", user_permissions, "codename"),
+    ):
+        if wanted is None:
+            continue
+        related = getattr(locked, field)
+        old, new = set(related.all()), set(wanted)
+        if old != new:
+            before[field] = sorted(getattr(item, label) for item in old)
+            after[field] = sorted(getattr(item, label) for item in new)
+            related.set(new)
+    if after:
+        ledger.append(
+            "accounts.person.privileges_changed",
+            actor=actor,
+            target=locked,
+            data={"before": before, "after": after},
+        )
+    return locked
+
+
+@transaction.atomic
+def person_set_password(*, person: Person, actor: Person, password: str | None) -> Person:
+    """Set a person's password (``None``: password login disabled): the superuser only. Their
+    sessions end (Django checks the password hash) and their API tokens are deleted."""
+    _require_superuser(actor, "设置他人密码 / set a person's password")
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if password is None:
+        locked.set_unusable_password()
+    else:
+        try:
+            validate_password(password, user=locked)
+        except ValidationError as exc:
+            raise _validation_error(exc, "password1") from exc
+        locked.set_password(password)
+    locked.save(update_fields=["password"])
+    tokens, _ = AuthToken.objects.filter(user=locked).delete()
+    ledger.append(
+        "accounts.person.password_set",
+        actor=actor,
+        target=locked,
+        data={"usable": password is not None, "tokens": tokens},
+    )
+    return locked
+
+
+def _credit_code(organisation: Organisation | None) -> str | None:
+    return organisation.credit_code if organisation else None
+
+
+def _require_superuser(actor: Person, what: str) -> None:
+    if not actor.is_superuser:
+        raise DomainError(
+            f"只有超级管理员可以{what.split(' / ')[0]}，请联系超级管理员 / Only the superuser may "
+            f"{what.split(' / ')[-1]}; ask the superuser",
+            code="forbidden",
+        )
+
+
+def _refuse_touching_a_superuser(person: Person, actor: Person) -> None:
+    """Only a superuser changes a superuser: anyone else could take over the account."""
+    if person.is_superuser and not actor.is_superuser:
+        raise DomainError(
+            "只有超级管理员可以修改超级管理员的账户 / Only a superuser may change a superuser's "
+            "account",
+            code="forbidden",
+        )
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """ASGI entry point: HTTP through Django, websockets through the Channels router.
 
-Hall consumers join the websocket router with the opening-hall issue; the stack already
-authenticates from the session and validates Origin.
+Websockets: the Origin must be the page's own or a configured one (ggzy/websocket_origin.py),
+the user comes from the session, and a path no route knows is refused (ggzy/routing.py).
 """
 
 import os
@@ -18,15 +18,13 @@ if settings.DEBUG:
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from ggzy.routing import websocket_urlpatterns  # noqa: E402
+from ggzy.websocket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -1,9 +1,10 @@
-"""Websocket routes."""
+"""Websocket routes. The last one refuses every path the others do not know."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from realtime.consumers import HallConsumer
+from realtime.consumers import HallConsumer, NotFoundConsumer
 
 websocket_urlpatterns = [
     path("ws/halls/<str:code>/", HallConsumer.as_asgi()),
+    re_path(r"", NotFoundConsumer.as_asgi()),
 ]

@@ -54,6 +54,10 @@ if not DEBUG:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Websocket handshakes (the opening hall) are accepted from the page's own origin (scheme,
+# Host and port, Host in ALLOWED_HOSTS: the demo on any port needs nothing here) and from
+# these origins, "scheme://host[:port]" compared exactly (ggzy/websocket_origin.py).
+WEBSOCKET_ALLOWED_ORIGINS = env.list("WEBSOCKET_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS)
 
 INSTALLED_APPS = [
     "daphne",

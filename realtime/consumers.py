@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 import random
 import time
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.http import Http404
 
 from ggzy import clock
@@ -25,6 +27,26 @@ from realtime import events, snapshot
 from realtime.models import Hall
 
 HEARTBEAT_SECONDS = 5.0
+# What a client may send (docs/hall-protocol.md): small JSON commands, a few a second. The
+# browser page sends a ping every 30 s and a resync at most every 250 ms after events.
+MAX_MESSAGE_BYTES = 4096
+RATE_PER_SECOND = 5.0  # token bucket per connection: refill rate …
+RATE_BURST = 20  # … and size
+ABUSE_STRIKES = 50  # refused messages in a row before the socket is closed with 1008
+COMMANDS = frozenset({"ping", "resync"})
+ERRORS = {
+    "bad_frame": "无法解析的消息，请发送 JSON 文本消息 / Malformed message: send JSON text frames",
+    "binary": "不接受二进制消息，请发送 JSON 文本消息 / Binary frames are not accepted: send JSON "
+    "text frames",
+    "too_large": f"消息过大（上限 {MAX_MESSAGE_BYTES} 字节） / Message too large (the limit is "
+    f"{MAX_MESSAGE_BYTES} bytes)",
+    "bad_message": "未知的消息，可用的消息类型：ping、resync / Unknown message: the types are ping "
+    "and resync",
+    "rate_limited": f"消息过于频繁，请放慢（每秒至多 {RATE_PER_SECOND:g} 条）；持续过量将断开连接 / "
+    f"Too many messages: slow down (at most {RATE_PER_SECOND:g} a second); a sustained flood "
+    "closes the connection",
+}
+logger = logging.getLogger(__name__)
 
 
 class HallConsumer(AsyncJsonWebsocketConsumer):
@@ -39,6 +61,9 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         # database; without the lock they could each send the same event.
         self.sending = asyncio.Lock()
         self.last_event_at = time.monotonic()
+        self.tokens = float(RATE_BURST)
+        self.refilled_at = time.monotonic()
+        self.strikes = 0
 
     async def connect(self) -> None:
         code = self.scope["url_route"]["kwargs"]["code"]
@@ -108,6 +133,49 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
     def _current_sequence(self) -> int:
         return int(Hall.objects.filter(pk=self.hall_id).values_list("sequence", flat=True).get())
 
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """Every client frame, checked before it is decoded: its rate, size and shape. A bad
+        one is answered with an error message and the socket stays (an exception here would
+        close it with 1011 and log a traceback)."""
+        if not self._take_token():
+            self.strikes += 1
+            if self.strikes == 1:  # once per run of refusals: a flood is not amplified
+                await self._error("rate_limited")
+            elif self.strikes == ABUSE_STRIKES:
+                logger.info("hall socket %s closed: sustained flood", self.channel_name)
+                await self.close(code=1008)
+            return
+        self.strikes = 0
+        if text_data is None:
+            await self._error("bad_frame", detail=ERRORS["binary"])
+            return
+        if len(text_data) > MAX_MESSAGE_BYTES or len(text_data.encode()) > MAX_MESSAGE_BYTES:
+            await self._error("too_large")
+            return
+        try:
+            content = json.loads(text_data)
+        except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
+            await self._error("bad_frame")
+            return
+        if not isinstance(content, dict) or content.get("type") not in COMMANDS:
+            await self._error("bad_message")
+            return
+        await self.receive_json(content)
+
+    def _take_token(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(RATE_BURST, self.tokens + (now - self.refilled_at) * RATE_PER_SECOND)
+        self.refilled_at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+    async def _error(self, code: str, *, detail: str | None = None) -> None:
+        await self.send_json({"type": "error", "code": code, "detail": detail or ERRORS[code]})
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "resync":
@@ -124,3 +192,11 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
                 await self.heartbeat
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Every websocket path no route knows: refused at the handshake (4404; daphne answers
+    HTTP 403), not a 500 with a traceback."""
+
+    async def connect(self) -> None:
+        await self.close(code=4404)

@@ -1,4 +1,8 @@
-"""Changes made in Django admin are ledgered too: admin writes a LogEntry for each one."""
+"""Changes made in Django admin are ledgered too: admin writes a LogEntry for each one.
+
+The change itself is made by a service (accounts/admin.py calls them), which ledgers it with
+before/after; this entry adds that it was done in admin, by whom and with which message.
+"""
 
 from __future__ import annotations
 
