@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -16,13 +17,46 @@ from ggzy import clock
 from ggzy.errors import DomainError
 
 
+def wait_in_words(seconds: float) -> tuple[str, str]:
+    """A wait as people say it, in Chinese and English: seconds below two minutes, else
+    whole minutes rounded up (never promise earlier than the server will accept)."""
+    whole = max(1, math.ceil(seconds))
+    if whole < 120:
+        return f"{whole} 秒", f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} 分钟", f"{minutes} minutes"
+
+
+def too_many_requests(
+    seconds: float, *, code: str, reason_zh: str, reason_en: str
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The body and headers of every 429: ``Retry-After`` in whole seconds, and a bilingual
+    ``detail`` that says why and when to try again."""
+    whole = max(1, math.ceil(seconds))
+    zh, en = wait_in_words(whole)
+    detail = f"{reason_zh}，请在 {zh}后重试 / {reason_en}: try again in {en}"
+    return {"code": code, "detail": detail, "retry_after": whole}, {"Retry-After": str(whole)}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain refusals become 4xx JSON ``{code, detail, field}``; the rest is DRF's."""
+    """Domain refusals become 4xx JSON ``{code, detail, field}``; throttling a 429 that says
+    when to retry; the rest is DRF's."""
     if isinstance(exc, DomainError):
         status = {"forbidden": 403, "not_found": 404, "conflict": 409, "duplicate": 409}.get(
             exc.code, 400
         )
         return Response(exc.as_dict(), status=status)
+    if isinstance(exc, exceptions.Throttled):
+        # The throttles in ggzy.throttling always know the wait; a minute is the fallback
+        # for any other throttle that does not.
+        wait: float | None = getattr(exc, "wait", None)
+        body, headers = too_many_requests(
+            wait or 60,
+            code="throttled",
+            reason_zh="请求过于频繁",
+            reason_en="Too many requests",
+        )
+        return Response(body, status=429, headers=headers)
     return drf_exception_handler(exc, context)
 
 

@@ -225,7 +225,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# A lockout is a 429 with Retry-After and a bilingual "try again in N minutes", as JSON for
+# the API and as the page for browsers (axes' own response has neither).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
@@ -254,8 +256,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/minute")},
+    # Separate buckets: anonymous reads (per address) and login attempts on the token
+    # endpoint (per username + address, besides axes' lockout). See ggzy/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["ggzy.throttling.AnonymousReadThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="120/minute"),
+        "login": env.str("API_LOGIN_RATE", default="10/minute"),
+    },
+    # X-Forwarded-For is trusted only as far as our own proxies, as for axes and the ledger:
+    # without this DRF takes the header whole and a client picks its own throttle identity.
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "EXCEPTION_HANDLER": "ggzy.api.exception_handler",
     # ?format= is ours (the opening record: pdf, json, signature), not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
