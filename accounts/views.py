@@ -29,6 +29,7 @@ from accounts.models import Person
 from ggzy import clock
 from ggzy.api import too_many_requests, wait_in_words
 from ggzy.errors import DomainError
+from ggzy.log import mark_refusal
 
 
 def _person(request: HttpRequest) -> Person:
@@ -213,6 +214,7 @@ def locked_out(
     """AXES_LOCKOUT_CALLABLE: a lockout is a 429 with Retry-After and a bilingual message
     that says when to try again; JSON for the API (ggzy-bid), the page for browsers."""
     seconds = _lockout_seconds(request, credentials)
+    mark_refusal(request, "locked_out")
     match = getattr(request, "resolver_match", None)
     if (match is not None and match.namespace == "api") or request.path.startswith("/api/"):
         body, headers = too_many_requests(

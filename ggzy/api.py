@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
@@ -15,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy.log import mark_refusal
 
 
 def wait_in_words(seconds: float) -> tuple[str, str]:
@@ -41,12 +44,15 @@ def too_many_requests(
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain refusals become 4xx JSON ``{code, detail, field}``; throttling a 429 that says
     when to retry; the rest is DRF's."""
+    request = context.get("request")
     if isinstance(exc, DomainError):
         status = {"forbidden": 403, "not_found": 404, "conflict": 409, "duplicate": 409}.get(
             exc.code, 400
         )
+        mark_refusal(request, exc.code)
         return Response(exc.as_dict(), status=status)
     if isinstance(exc, exceptions.Throttled):
+        mark_refusal(request, "throttled")
         # The throttles in ggzy.throttling always know the wait; a minute is the fallback
         # for any other throttle that does not.
         wait: float | None = getattr(exc, "wait", None)
@@ -57,7 +63,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             reason_en="Too many requests",
         )
         return Response(body, status=429, headers=headers)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        mark_refusal(request, _drf_code(exc))
+    return response
+
+
+def _drf_code(exc: Exception) -> str:
+    """The stable code of a refusal DRF answers (Django's Http404 and PermissionDenied too)."""
+    if isinstance(exc, Http404):
+        return "not_found"
+    if isinstance(exc, DjangoPermissionDenied):
+        return "permission_denied"
+    return str(getattr(exc, "default_code", "refused"))
 
 
 @extend_schema(

@@ -292,12 +292,37 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
+# A refusal (4xx) is one line "refused 403 GET /path user=… code=… addr=…" without a
+# traceback (INFO; WARNING for CSRF and other django.security refusals); a 5xx keeps its
+# traceback. The filter sits on the loggers that write them and, as a catch-all, on the handler.
+_REFUSALS: dict[str, object] = {"filters": ["refusals"]}
+# A logger's filters see only records logged on that very logger, not on its children.
+_SECURITY_LOGGERS = [
+    f"django.security.{name}"
+    for name in (
+        "csrf",
+        "DisallowedHost",
+        "DisallowedRedirect",
+        "SuspiciousOperation",
+        "SuspiciousFileOperation",
+        "SuspiciousMultipartForm",
+        "SuspiciousSession",
+        "RequestDataTooBig",
+        "TooManyFieldsSent",
+        "TooManyFilesSent",
+    )
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "ggzy.log.RefusalFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": _REFUSALS,
+        **{name: _REFUSALS for name in _SECURITY_LOGGERS},
+    },
 }
 
 # How long bidders have to confirm or object to the reading in the opening hall.
