@@ -20,8 +20,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
+
+# Everything the platform writes is readable by its own user only: the embedded database and
+# its -wal/-shm (sessions!), generated keys, uploads, the broker's messages, logs. This module
+# is imported by every process before it writes anything (manage.py, daphne through
+# ggzy.asgi, the Celery worker and beat through ggzy.celery, pytest), so the umask is set here;
+# files that must be public (collected static files) say so explicitly (STORAGES below).
+os.umask(0o077)
 VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+# A var directory made before this rule (or by hand) is closed too; what is inside it is then
+# out of reach of others whatever its own mode. Only our own directory: never chmod a shared
+# one such as /tmp.
+if VAR_DIR.stat().st_uid == os.geteuid() and VAR_DIR.stat().st_mode & 0o077:
+    VAR_DIR.chmod(0o700)
 
 _DEFAULT_SECRET_KEY = "ggzy-insecure-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEFAULT_SECRET_KEY)
@@ -202,8 +214,15 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     }
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Static files are public, and nginx (another user) serves them from a shared volume.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
+# Uploaded files (tender documents, bid parts) are the platform's alone, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Accounts, login, security ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Person"
