@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,13 +120,21 @@ def test_uploads_are_saved_private_whatever_the_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
 
 
-def test_static_files_stay_readable_by_the_web_server() -> None:
+def test_collected_static_files_stay_readable_by_the_web_server(
+    settings: Any, tmp_path: Path
+) -> None:
     """collectstatic writes public files that nginx (another user) serves."""
-    from django.conf import settings as live
+    from django.core.management import call_command
 
-    options = live.STORAGES["staticfiles"].get("OPTIONS", {})
-    assert options.get("file_permissions_mode") == 0o644
-    assert options.get("directory_permissions_mode") == 0o755
+    settings.STATIC_ROOT = str(tmp_path / "static")
+    previous = os.umask(0o077)
+    try:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    finally:
+        os.umask(previous)
+    script = tmp_path / "static" / "js" / "countdown.js"
+    assert stat.S_IMODE(script.stat().st_mode) == 0o644
+    assert stat.S_IMODE(script.parent.stat().st_mode) == 0o755
 
 
 def test_the_demo_script_sets_a_private_umask_before_it_writes_logs() -> None:
