@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
@@ -94,3 +95,13 @@ def server_time(request: Request) -> Response:
     response = Response({"now": moment.isoformat(), "epoch_ms": clock.epoch_ms(moment)})
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The API docs (Swagger UI), public like the schema it renders: the API is public and
+    ggzy-bid's users integrate against it. The split view serves its start-up script from a
+    URL (``?script``), not inline, and our template takes drf-spectacular's inline <style>
+    to a static file, so the page runs under the site's policy; urls.py only adds ``data:``
+    images, which Swagger UI's stylesheet uses for its icons."""
+
+    template_name = "api/swagger_ui.html"

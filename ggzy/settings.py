@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "pgtrigger",
     "ggzy",
     "supervision",
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -264,6 +266,39 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files —
+# no inline script, no inline event handler, no style attribute (tests/ggzy/test_csp.py
+# checks every template and every route). JSON data for scripts rides in
+# <script type="application/json"> blocks, which never execute. The hall's websocket is
+# same-origin: 'self' covers ws/wss in CSP3 browsers, the explicit sources the older ones.
+# The API docs page adds only what Swagger UI needs (ggzy.api.ApiDocsView).
+def _websocket_sources(hosts: list[str]) -> list[str]:
+    sources = []
+    for host in hosts:
+        if host == "*" or host.startswith("["):  # no wildcard-all; IPv6 literals: 'self'
+            continue
+        name = "*" + host if host.startswith(".") else host
+        sources.append(f"wss://{name}:*")
+        if DEBUG:  # the embedded demo runs on plain http
+            sources.append(f"ws://{name}:*")
+    return sources
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'", *_websocket_sources(ALLOWED_HOSTS)],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
