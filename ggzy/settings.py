@@ -263,9 +263,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
+    # Production runs behind nginx (docker/nginx.conf), which terminates TLS and sets
+    # X-Forwarded-Proto: https; `manage.py check --deploy` is clean with these (make deploy-check).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HSTS for a year, subdomains included: a tender platform is HTTPS-only, and its own
+    # subdomains (documents, files) are too.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading binds the whole registrable domain (often a government one, shared with
+    # other sites) into browsers for months: the operator of that domain decides it, not
+    # this software. Off unless SECURE_HSTS_PRELOAD is set, so its check is silenced.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files —
