@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck pytest migrate messages bench clean
+.PHONY: install demo test lint typecheck pytest migrate messages bench clean deploy-check
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,15 @@ pytest: install
 messages: install
 	DEBUG=true $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=bench
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+## deploy-check: `manage.py check --deploy` under production settings (DEBUG off, a real
+## secret key, a signing key file, behind the TLS proxy); any warning fails
+deploy-check: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && touch "$$tmp/platform-signing.pem" && \
+	env -u DEBUG GGZY_VAR_DIR="$$tmp/var" PLATFORM_SIGNING_KEY_FILE="$$tmp/platform-signing.pem" \
+	  SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  ALLOWED_HOSTS=ggzy.example.cn CSRF_TRUSTED_ORIGINS=https://ggzy.example.cn \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install
 	$(PY) -m bench.bench_gm

@@ -10,11 +10,11 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts import access, services
 from accounts.models import Organisation, OrganisationKey, Person
+from ggzy.throttling import LoginAttemptThrottle
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -42,16 +42,14 @@ class TokenRequest(serializers.Serializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
-class LoginThrottle(AnonRateThrottle):
-    rate = "10/minute"
-
-
 class TokenView(APIView):
     """Exchange a username and password for an API token (shown once)."""
 
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes = [LoginThrottle]
+    # Only the login bucket (per username + address), never the anonymous-read one: reading
+    # public data must not cost a bidder its login, nor guessing cost others their reads.
+    throttle_classes = [LoginAttemptThrottle]
 
     @extend_schema(
         request=TokenRequest,

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from typing import Any
 
+from axes.helpers import get_client_username, get_cool_off
+from axes.models import AccessAttempt
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,7 +26,10 @@ from accounts.forms import (
     RegisterOrganisationForm,
 )
 from accounts.models import Person
+from ggzy import clock
+from ggzy.api import too_many_requests, wait_in_words
 from ggzy.errors import DomainError
+from ggzy.log import mark_refusal
 
 
 def _person(request: HttpRequest) -> Person:
@@ -180,3 +188,48 @@ def tokens(request: HttpRequest) -> HttpResponse:
         for token in AuthToken.objects.filter(user=person).order_by("-created")
     ]
     return render(request, "accounts/tokens.html", {"tokens": rows, "issued": issued})
+
+
+def _lockout_seconds(request: HttpRequest, credentials: dict[str, Any] | None) -> int:
+    """Seconds until axes lets this username + address try again: the cool-off counted
+    from the latest recorded failure (with axes' default, a try during the lockout restarts
+    it, so this is usually the whole cool-off)."""
+    cool_off = get_cool_off(request)
+    if cool_off is None:  # a permanent lockout: say the longest honest thing we can
+        return 24 * 3600
+    latest = AccessAttempt.objects.filter(
+        username=get_client_username(request, credentials),
+        ip_address=getattr(request, "axes_ip_address", None),
+    ).aggregate(latest=Max("attempt_time"))["latest"]
+    now = getattr(request, "axes_attempt_time", None) or clock.now()
+    remaining = (latest + cool_off - now) if latest else cool_off
+    return max(1, math.ceil(remaining.total_seconds()))
+
+
+def locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: a lockout is a 429 with Retry-After and a bilingual message
+    that says when to try again; JSON for the API (ggzy-bid), the page for browsers."""
+    seconds = _lockout_seconds(request, credentials)
+    mark_refusal(request, "locked_out")
+    match = getattr(request, "resolver_match", None)
+    if (match is not None and match.namespace == "api") or request.path.startswith("/api/"):
+        body, headers = too_many_requests(
+            seconds,
+            code="locked_out",
+            reason_zh="登录失败次数过多，该账户已在此地址被暂时锁定",
+            reason_en="Too many failed logins: this account is locked for this address",
+        )
+        return JsonResponse(body, status=429, headers=headers)
+    wait_zh, wait_en = wait_in_words(seconds)
+    response = render(
+        request,
+        "accounts/locked_out.html",
+        {"wait_zh": wait_zh, "wait_en": wait_en, "retry_after": seconds},
+        status=429,
+    )
+    response["Retry-After"] = str(seconds)
+    return response

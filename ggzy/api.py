@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import exceptions, serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -14,16 +18,65 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy.log import mark_refusal
+
+
+def wait_in_words(seconds: float) -> tuple[str, str]:
+    """A wait as people say it, in Chinese and English: seconds below two minutes, else
+    whole minutes rounded up (never promise earlier than the server will accept)."""
+    whole = max(1, math.ceil(seconds))
+    if whole < 120:
+        return f"{whole} 秒", f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes} 分钟", f"{minutes} minutes"
+
+
+def too_many_requests(
+    seconds: float, *, code: str, reason_zh: str, reason_en: str
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The body and headers of every 429: ``Retry-After`` in whole seconds, and a bilingual
+    ``detail`` that says why and when to try again."""
+    whole = max(1, math.ceil(seconds))
+    zh, en = wait_in_words(whole)
+    detail = f"{reason_zh}，请在 {zh}后重试 / {reason_en}: try again in {en}"
+    return {"code": code, "detail": detail, "retry_after": whole}, {"Retry-After": str(whole)}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain refusals become 4xx JSON ``{code, detail, field}``; the rest is DRF's."""
+    """Domain refusals become 4xx JSON ``{code, detail, field}``; throttling a 429 that says
+    when to retry; the rest is DRF's."""
+    request = context.get("request")
     if isinstance(exc, DomainError):
         status = {"forbidden": 403, "not_found": 404, "conflict": 409, "duplicate": 409}.get(
             exc.code, 400
         )
+        mark_refusal(request, exc.code)
         return Response(exc.as_dict(), status=status)
-    return drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.Throttled):
+        mark_refusal(request, "throttled")
+        # The throttles in ggzy.throttling always know the wait; a minute is the fallback
+        # for any other throttle that does not.
+        wait: float | None = getattr(exc, "wait", None)
+        body, headers = too_many_requests(
+            wait or 60,
+            code="throttled",
+            reason_zh="请求过于频繁",
+            reason_en="Too many requests",
+        )
+        return Response(body, status=429, headers=headers)
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        mark_refusal(request, _drf_code(exc))
+    return response
+
+
+def _drf_code(exc: Exception) -> str:
+    """The stable code of a refusal DRF answers (Django's Http404 and PermissionDenied too)."""
+    if isinstance(exc, Http404):
+        return "not_found"
+    if isinstance(exc, DjangoPermissionDenied):
+        return "permission_denied"
+    return str(getattr(exc, "default_code", "refused"))
 
 
 @extend_schema(
@@ -42,3 +95,13 @@ def server_time(request: Request) -> Response:
     response = Response({"now": moment.isoformat(), "epoch_ms": clock.epoch_ms(moment)})
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ApiDocsView(SpectacularSwaggerSplitView):
+    """The API docs (Swagger UI), public like the schema it renders: the API is public and
+    ggzy-bid's users integrate against it. The split view serves its start-up script from a
+    URL (``?script``), not inline, and our template takes drf-spectacular's inline <style>
+    to a static file, so the page runs under the site's policy; urls.py only adds ``data:``
+    images, which Swagger UI's stylesheet uses for its icons."""
+
+    template_name = "api/swagger_ui.html"

@@ -9,6 +9,9 @@ import os
 
 from celery import Celery
 
+# The worker and beat write broker messages and the beat schedule under var/: private from
+# the first file on (settings set the same umask, but Celery loads them lazily).
+os.umask(0o077)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
 
 app = Celery("ggzy")

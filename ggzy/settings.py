@@ -20,8 +20,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
+
+# Everything the platform writes is readable by its own user only: the embedded database and
+# its -wal/-shm (sessions!), generated keys, uploads, the broker's messages, logs. This module
+# is imported by every process before it writes anything (manage.py, daphne through
+# ggzy.asgi, the Celery worker and beat through ggzy.celery, pytest), so the umask is set here;
+# files that must be public (collected static files) say so explicitly (STORAGES below).
+os.umask(0o077)
 VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+# A var directory made before this rule (or by hand) is closed too; what is inside it is then
+# out of reach of others whatever its own mode. Only our own directory: never chmod a shared
+# one such as /tmp.
+if VAR_DIR.stat().st_uid == os.geteuid() and VAR_DIR.stat().st_mode & 0o077:
+    VAR_DIR.chmod(0o700)
 
 _DEFAULT_SECRET_KEY = "ggzy-insecure-development-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEFAULT_SECRET_KEY)
@@ -73,6 +85,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "pgtrigger",
     "ggzy",
     "supervision",
@@ -86,6 +99,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,8 +220,15 @@ if env.str("AWS_STORAGE_BUCKET_NAME", default=""):
     }
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Static files are public, and nginx (another user) serves them from a shared volume.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
+# Uploaded files (tender documents, bid parts) are the platform's alone, whatever the umask.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 # --- Accounts, login, security ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Person"
@@ -229,7 +250,9 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# A lockout is a 429 with Retry-After and a bilingual "try again in N minutes", as JSON for
+# the API and as the page for browsers (axes' own response has neither).
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
@@ -244,9 +267,53 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
+    # Production runs behind nginx (docker/nginx.conf), which terminates TLS and sets
+    # X-Forwarded-Proto: https; `manage.py check --deploy` is clean with these (make deploy-check).
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HSTS for a year, subdomains included: a tender platform is HTTPS-only, and its own
+    # subdomains (documents, files) are too.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading binds the whole registrable domain (often a government one, shared with
+    # other sites) into browsers for months: the operator of that domain decides it, not
+    # this software. Off unless SECURE_HSTS_PRELOAD is set, so its check is silenced.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files —
+# no inline script, no inline event handler, no style attribute (tests/ggzy/test_csp.py
+# checks every template and every route). JSON data for scripts rides in
+# <script type="application/json"> blocks, which never execute. The hall's websocket is
+# same-origin: 'self' covers ws/wss in CSP3 browsers, the explicit sources the older ones.
+# The API docs page adds only what Swagger UI needs (ggzy.api.ApiDocsView).
+def _websocket_sources(hosts: list[str]) -> list[str]:
+    sources = []
+    for host in hosts:
+        if host == "*" or host.startswith("["):  # no wildcard-all; IPv6 literals: 'self'
+            continue
+        name = "*" + host if host.startswith(".") else host
+        sources.append(f"wss://{name}:*")
+        if DEBUG:  # the embedded demo runs on plain http
+            sources.append(f"ws://{name}:*")
+    return sources
+
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'", *_websocket_sources(ALLOWED_HOSTS)],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -258,8 +325,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env.str("API_ANON_RATE", default="120/minute")},
+    # Separate buckets: anonymous reads (per address) and login attempts on the token
+    # endpoint (per username + address, besides axes' lockout). See ggzy/throttling.py.
+    "DEFAULT_THROTTLE_CLASSES": ["ggzy.throttling.AnonymousReadThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_ANON_RATE", default="120/minute"),
+        "login": env.str("API_LOGIN_RATE", default="10/minute"),
+    },
+    # X-Forwarded-For is trusted only as far as our own proxies, as for axes and the ledger:
+    # without this DRF takes the header whole and a client picks its own throttle identity.
+    "NUM_PROXIES": env.int("PROXY_COUNT", default=0),
     "EXCEPTION_HANDLER": "ggzy.api.exception_handler",
     # ?format= is ours (the opening record: pdf, json, signature), not DRF's renderer switch.
     "URL_FORMAT_OVERRIDE": None,
@@ -286,12 +361,37 @@ TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
 
+# A refusal (4xx) is one line "refused 403 GET /path user=… code=… addr=…" without a
+# traceback (INFO; WARNING for CSRF and other django.security refusals); a 5xx keeps its
+# traceback. The filter sits on the loggers that write them and, as a catch-all, on the handler.
+_REFUSALS: dict[str, object] = {"filters": ["refusals"]}
+# A logger's filters see only records logged on that very logger, not on its children.
+_SECURITY_LOGGERS = [
+    f"django.security.{name}"
+    for name in (
+        "csrf",
+        "DisallowedHost",
+        "DisallowedRedirect",
+        "SuspiciousOperation",
+        "SuspiciousFileOperation",
+        "SuspiciousMultipartForm",
+        "SuspiciousSession",
+        "RequestDataTooBig",
+        "TooManyFieldsSent",
+        "TooManyFilesSent",
+    )
+]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "ggzy.log.RefusalFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.request": _REFUSALS,
+        **{name: _REFUSALS for name in _SECURITY_LOGGERS},
+    },
 }
 
 # How long bidders have to confirm or object to the reading in the opening hall.

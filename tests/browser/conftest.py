@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
@@ -89,12 +96,44 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium.close()
 
 
+# Every Content-Security-Policy violation in any page or frame becomes a console error that
+# the watcher collects (Chromium also logs its own "Refused to …" lines; both are caught).
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+def watch_csp(context: BrowserContext) -> list[str]:
+    """Collects the CSP violations of every page of ``context``; a test asserts it stays empty."""
+    violations: list[str] = []
+    context.add_init_script(_REPORT_VIOLATIONS)
+
+    def on_console(message: ConsoleMessage) -> None:
+        text = message.text
+        if "CSP violation" in text or "Content Security Policy" in text:
+            where = message.page.url if message.page else "?"
+            violations.append(f"{where}: {text}")
+
+    context.on("console", on_console)
+    return violations
+
+
+def assert_no_csp_violation(violations: list[str]) -> None:
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser profile per test, set up like a visitor from mainland China."""
+    """A fresh browser profile per test, set up like a visitor from mainland China; no page
+    it shows may violate the Content-Security-Policy."""
     context = browser.new_context(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1200, "height": 720}
     )
     context.set_default_timeout(15_000)
+    violations = watch_csp(context)
     yield context.new_page()
     context.close()
+    assert_no_csp_violation(violations)

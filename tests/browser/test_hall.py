@@ -31,7 +31,7 @@ from realtime.protocol import reading_message
 from realtime.record import verify_record
 from tests import servers
 from tests.bidding.conftest import Bidder, make_bidder, open_for_bids, seal_bid, upload_whole
-from tests.browser.conftest import requires_chromium
+from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
 from tests.factories import TEST_PASSWORD, PersonFactory
 from tests.trading.conftest import Holders, draft, holders, project, published, tenderee  # noqa: F401
 from trading import chronograph
@@ -78,11 +78,14 @@ def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
         )
         for _ in range(4)
     ]
+    violations = []
     for context in made:
         context.set_default_timeout(15_000)
+        violations.append(watch_csp(context))
     yield made
     for context in made:
         context.close()
+    assert_no_csp_violation([line for seen in violations for line in seen])
 
 
 @pytest.mark.django_db
