@@ -25,7 +25,7 @@ from ggzy.errors import DomainError
 
 
 def _person(request: HttpRequest) -> Person:
-    assert isinstance(request.user, Person)
+    assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
     return request.user
 
 

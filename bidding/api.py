@@ -62,7 +62,7 @@ def _metadata(header: str) -> dict[str, str]:
 
 
 def _person(request: Request) -> Person:
-    assert isinstance(request.user, Person)
+    assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
     return request.user
 
 

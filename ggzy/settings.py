@@ -23,7 +23,7 @@ DEBUG = env.bool("DEBUG", default=False)
 VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-_DEFAULT_SECRET_KEY = "ggzy-insecure-development-key-do-not-use-in-production"  # noqa: S105
+_DEFAULT_SECRET_KEY = "ggzy-insecure-development-key-do-not-use-in-production"  # noqa: S105  # nosec B105 # refused with DEBUG off
 SECRET_KEY = env.str("SECRET_KEY", default=_DEFAULT_SECRET_KEY)
 
 # The platform's SM2 key signs receipts, ledger checkpoints and opening records. In DEBUG a
