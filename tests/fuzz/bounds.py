@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from hypothesis import settings
 
 _T = TypeVar("_T")
+_E = TypeVar("_E", bound=BaseException)
 DEV_FACTOR = 20
 
 
@@ -45,7 +46,7 @@ def bounded_memory(size: int, *, per_byte: int, constant: int) -> Iterator[None]
     assert peak - base <= limit, f"allocated {peak - base} bytes for {size} input bytes (> {limit})"
 
 
-def outcome(allowed: tuple[type[BaseException], ...], call: Callable[[], _T]) -> _T | BaseException:
+def outcome(allowed: tuple[type[_E], ...], call: Callable[[], _T]) -> _T | _E:
     """The call's result, or the documented error it raised; anything else propagates and
     fails the property (hypothesis then shrinks the input and prints it)."""
     try:
