@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,7 +25,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    organisation = OrganisationSerializer(read_only=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)  # experts: none
 
     class Meta:
         model = Person
@@ -55,10 +56,19 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequest,
-        responses=inline_serializer(
-            "IssuedToken",
-            {"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
-        ),
+        responses={
+            200: inline_serializer(
+                "IssuedToken",
+                {"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
+            ),
+            # django-axes answers a locked-out login with its (bilingual) page.
+            (429, "text/html"): OpenApiResponse(
+                OpenApiTypes.STR, description="Locked out after failed logins"
+            ),
+            (429, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Too many requests"
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         form = TokenRequest(data=request.data)
