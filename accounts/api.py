@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -24,7 +25,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class PersonSerializer(serializers.ModelSerializer):
-    organisation = OrganisationSerializer(read_only=True)
+    organisation = OrganisationSerializer(read_only=True, allow_null=True)  # experts: none
 
     class Meta:
         model = Person
@@ -53,10 +54,19 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequest,
-        responses=inline_serializer(
-            "IssuedToken",
-            {"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
-        ),
+        responses={
+            200: inline_serializer(
+                "IssuedToken",
+                {"token": serializers.CharField(), "expiry": serializers.DateTimeField()},
+            ),
+            # django-axes answers a locked-out login with its (bilingual) page.
+            (429, "text/html"): OpenApiResponse(
+                OpenApiTypes.STR, description="Locked out after failed logins"
+            ),
+            (429, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description="Too many requests"
+            ),
+        },
     )
     def post(self, request: Request) -> Response:
         form = TokenRequest(data=request.data)
@@ -76,7 +86,7 @@ class TokenView(APIView):
                 },
                 status=status.HTTP_401_UNAUTHORIZED,
             )
-        assert isinstance(person, Person)
+        assert isinstance(person, Person)  # nosec B101 # type narrowing: authenticate() returned a user
         token, raw = services.token_issue(person=person)
         return Response({"token": raw, "expiry": token.expiry}, status=status.HTTP_201_CREATED)
 
@@ -102,7 +112,7 @@ class OrganisationKeysView(APIView):
         organisation = access.organisation_for(request.user, pk, manage=True)
         form = KeyBindRequest(data=request.data)
         form.is_valid(raise_exception=True)
-        assert isinstance(request.user, Person)
+        assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
         key = services.key_bind(
             organisation=organisation,
             actor=request.user,

@@ -485,13 +485,14 @@ def _refuse_touching_a_superuser(person: Person, actor: Person) -> None:
 def key_bind(*, organisation: Organisation, actor: Person, key_data: bytes) -> OrganisationKey:
     """Bind an SM2 public key (SPKI PEM/DER or an X.509 certificate); retire the old one."""
     try:
-        public_key = sm2.load_public_key(key_data)
+        # Only the certificate the key came from is kept, never the rest of the file.
+        public_key, certificate_pem = sm2.load_public_key_with_certificate(key_data)
     except GMError as exc:
         raise DomainError(
             f"公钥无效 / The public key was refused: {exc}", code="invalid_key", field="key"
         ) from exc
     fingerprint = public_key.fingerprint()
-    certificate = key_data.decode("ascii", "replace") if b"CERTIFICATE" in key_data else ""
+    certificate = certificate_pem.decode("ascii") if certificate_pem is not None else ""
     locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
     existing = OrganisationKey.objects.filter(fingerprint=fingerprint).first()
     if existing is not None:

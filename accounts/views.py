@@ -33,7 +33,7 @@ from ggzy.log import mark_refusal
 
 
 def _person(request: HttpRequest) -> Person:
-    assert isinstance(request.user, Person)
+    assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
     return request.user
 
 

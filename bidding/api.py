@@ -54,15 +54,34 @@ def _metadata(header: str) -> dict[str, str]:
             values[key] = (
                 base64.b64decode(encoded, validate=True).decode("utf-8") if encoded else ""
             )
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except (binascii.Error, ValueError) as exc:  # ValueError: non-ASCII, bad UTF-8
             raise DomainError(
                 f"Upload-Metadata 无法解析 / cannot decode {key}", code="invalid"
             ) from exc
     return values
 
 
+_MAX_INTEGER_DIGITS = 19  # any tus length or offset fits a signed 64-bit column
+
+
+def header_integer(value: str | None, name: str) -> int:
+    """Upload-Length / Upload-Offset: tus allows a non-negative decimal integer and nothing
+    else (``int()`` would also take ``+5``, `` 5 ``, ``5_0`` and non-ASCII digits)."""
+    if (
+        value is None
+        or not (value.isascii() and value.isdigit())
+        or len(value) > _MAX_INTEGER_DIGITS
+    ):
+        raise DomainError(
+            f"缺少 {name} 或不是非负整数 / {name} is required, as a non-negative integer",
+            code="invalid",
+            field=name,
+        )
+    return int(value)
+
+
 def _person(request: Request) -> Person:
-    assert isinstance(request.user, Person)
+    assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
     return request.user
 
 
@@ -95,12 +114,7 @@ class UploadCollection(APIView):
         description="Start (or, with the same idempotency key, find) a resumable bid upload.",
     )
     def post(self, request: Request) -> Any:
-        try:
-            length = int(request.headers.get("Upload-Length", ""))
-        except ValueError as exc:
-            raise DomainError(
-                "缺少 Upload-Length / Upload-Length is required", code="invalid"
-            ) from exc
+        length = header_integer(request.headers.get("Upload-Length"), "Upload-Length")
         meta = _metadata(request.headers.get("Upload-Metadata", ""))
         key = meta.get("idempotency_key", "")
         if not 8 <= len(key) <= 64:
@@ -151,12 +165,7 @@ class UploadResource(APIView):
         upload = access.upload_for(request.user, pk)
         if request.content_type != OffsetOctetStream.media_type:
             return _tus(Response({"code": "invalid", "detail": "Content-Type"}, status=415))
-        try:
-            offset = int(request.headers.get("Upload-Offset", ""))
-        except ValueError as exc:
-            raise DomainError(
-                "缺少 Upload-Offset / Upload-Offset is required", code="invalid"
-            ) from exc
+        offset = header_integer(request.headers.get("Upload-Offset"), "Upload-Offset")
         try:
             upload = services.upload_append(
                 upload=upload,

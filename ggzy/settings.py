@@ -35,7 +35,7 @@ VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 if VAR_DIR.stat().st_uid == os.geteuid() and VAR_DIR.stat().st_mode & 0o077:
     VAR_DIR.chmod(0o700)
 
-_DEFAULT_SECRET_KEY = "ggzy-insecure-development-key-do-not-use-in-production"  # noqa: S105
+_DEFAULT_SECRET_KEY = "ggzy-insecure-development-key-do-not-use-in-production"  # noqa: S105  # nosec B105 # refused with DEBUG off
 SECRET_KEY = env.str("SECRET_KEY", default=_DEFAULT_SECRET_KEY)
 
 # The platform's SM2 key signs receipts, ledger checkpoints and opening records. In DEBUG a
@@ -351,6 +351,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ggzy.api.document_error_responses",
+    ],
 }
 
 # --- Internationalisation: Chinese first, English on request ----------------------------

@@ -25,7 +25,7 @@ from trading.models import OpeningKeyShare
 
 
 def _person(request: Request) -> Person:
-    assert isinstance(request.user, Person)
+    assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
     return request.user
 
 

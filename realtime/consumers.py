@@ -118,7 +118,7 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
     async def _beat(self) -> None:
         # Spread the clients' heartbeats, and skip the database while events are flowing (a
         # flowing stream reveals a gap by itself): daphne runs these queries on one thread.
-        await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))  # noqa: S311 - jitter, not security
+        await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))  # noqa: S311  # nosec B311 # jitter, not security
         while True:
             if time.monotonic() - self.last_event_at >= HEARTBEAT_SECONDS:
                 current = await database_sync_to_async(self._current_sequence)()

@@ -17,9 +17,9 @@ from __future__ import annotations
 import functools
 import io
 import shutil
-import subprocess
+import subprocess  # nosec B404 # fc-list only, fixed arguments
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 # escapes text for reportlab markup, parses no XML
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
@@ -54,7 +54,7 @@ def _fc_list_faces() -> list[tuple[str, int]]:
     if fc_list is None:
         return []
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # nosec B603 # fc-list found by which, fixed arguments, no shell
             [fc_list, ":lang=zh", "--format", "%{file}\t%{index}\t%{style}\n"],
             capture_output=True,
             text=True,
@@ -79,7 +79,7 @@ def cjk_font() -> str:
     for path, index in candidates:
         try:
             font = TTFont("GgzyCJK", path, subfontIndex=index)
-        except Exception:  # noqa: S112 — TTFError, OSError, or a font reportlab cannot parse
+        except Exception:  # noqa: S112  # nosec B112 # TTFError, OSError, or a font reportlab cannot parse
             continue
         pdfmetrics.registerFont(font)
         return "GgzyCJK"

@@ -3,6 +3,8 @@ other party (manages another bidder organisation) and an outsider (logged in, no
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,32 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Person, Role
 from ggzy import signing
 from tests.factories import OrganisationFactory, PersonFactory
+
+# Hypothesis (the fuzz tests, tests/fuzz/). "ci" is the default: a fixed number of examples,
+# derandomized (the same inputs on every run and machine, so a failure reproduces from the
+# log), no example database. "dev" runs 20 times as many random examples and remembers
+# failures: HYPOTHESIS_PROFILE=dev pytest tests/fuzz. The deadline is generous on purpose (a
+# loaded 2-core CI machine); the fuzz tests bound work per input byte themselves.
+_SLOW_OK = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large]
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=dt.timedelta(seconds=10),
+    print_blob=True,
+    suppress_health_check=_SLOW_OK,
+)
+hypothesis_settings.register_profile(
+    "dev", deadline=dt.timedelta(seconds=10), suppress_health_check=_SLOW_OK
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

@@ -24,7 +24,7 @@ from trading.models import DocumentDownload, DocumentObjection
 
 
 def _person(request: HttpRequest) -> Person:
-    assert isinstance(request.user, Person)
+    assert isinstance(request.user, Person)  # nosec B101 # type narrowing; login is required before
     return request.user
 
 

@@ -142,18 +142,29 @@ def decode_certificate(der: bytes) -> curve.Point:
 
 def read_public_key(data: bytes, *, certificate_only: bool = False) -> curve.Point:
     """Read an SPKI or a certificate, PEM or DER; return the validated point."""
+    return read_public_key_source(data, certificate_only=certificate_only)[0]
+
+
+def read_public_key_source(
+    data: bytes, *, certificate_only: bool = False
+) -> tuple[curve.Point, bytes | None]:
+    """Like :func:`read_public_key`, and the DER of the certificate the key was read from
+    (None for a bare public key): exactly that certificate, not the rest of the file, which
+    may hold anything (a PEM bundle often carries the private key too)."""
     wanted = ("CERTIFICATE",) if certificate_only else _PUBLIC_LABELS
     if not looks_like_pem(data):
         if not certificate_only and _decode(data, rfc5280.SubjectPublicKeyInfo()) is not None:
-            return decode_spki(data)
+            return decode_spki(data), None
         if _decode(data, rfc5280.Certificate()) is not None:
-            return decode_certificate(data)
+            return decode_certificate(data), bytes(data)
         what = "certificate" if certificate_only else "public key or certificate"
         raise InvalidKey(f"not a {what}: no PEM block and not DER {' / '.join(wanted)}")
     blocks = pem_blocks(data)
     for label, der, _headers in blocks:
-        if label in wanted:
-            return decode_spki(der) if label == "PUBLIC KEY" else decode_certificate(der)
+        if label == "PUBLIC KEY" and label in wanted:
+            return decode_spki(der), None
+        if label == "CERTIFICATE":
+            return decode_certificate(der), der
     labels = [label for label, _der, _h in blocks]
     for label in labels:
         if label in _NOT_SM2_LABELS:

@@ -291,6 +291,15 @@ def load_public_key(data: bytes) -> SM2PublicKey:
     return SM2PublicKey(*keyformats.read_public_key(bytes(data)))
 
 
+def load_public_key_with_certificate(data: bytes) -> tuple[SM2PublicKey, bytes | None]:
+    """Load a public key as :func:`load_public_key` does, and the certificate it came from
+    as PEM (None for a bare public key). Only that certificate, re-armored: whatever else
+    the file held (other blocks, a private key, text, NUL bytes) is not returned."""
+    point, certificate = keyformats.read_public_key_source(bytes(data))
+    pem = pem_encode("CERTIFICATE", certificate) if certificate is not None else None
+    return SM2PublicKey(*point), pem
+
+
 def load_public_key_from_certificate(data: bytes) -> SM2PublicKey:
     """The subject's SM2 public key from an X.509 certificate (PEM or DER)."""
     return SM2PublicKey(*keyformats.read_public_key(bytes(data), certificate_only=True))

@@ -227,7 +227,8 @@ def extract_archive(stream: Sink, root: Path) -> list[str]:
                 target.mkdir(exist_ok=True)
                 continue
             source = tar.extractfile(member)
-            assert source is not None  # a regular member always has data
+            if source is None:  # a regular member always has data; a damaged one may not
+                raise tarfile.ReadError(f"member {member.name!r} has no data")
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
             with os.fdopen(os.open(target, flags, 0o644), "wb") as out:
                 while block := source.read(_COPY_SIZE):

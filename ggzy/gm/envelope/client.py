@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
+import subprocess  # nosec B404 # one fixed command (ioreg) on macOS, no input
 import sys
 import uuid
 from collections.abc import Sequence
@@ -50,8 +50,8 @@ def _raw_machine_id() -> bytes:
                 return str(winreg.QueryValueEx(key, "MachineGuid")[0]).encode()
     if sys.platform == "darwin":
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            out = subprocess.run(
-                ["ioreg", "-rd1", "-c", "IOPlatformExpertDevice"],
+            out = subprocess.run(  # nosec B603 # fixed argv, no shell, nothing from input
+                ["/usr/sbin/ioreg", "-rd1", "-c", "IOPlatformExpertDevice"],
                 capture_output=True, timeout=5, check=False,
             ).stdout  # fmt: skip
             for line in out.splitlines():

@@ -163,10 +163,14 @@ def _decode_json(raw: bytes) -> dict[str, Any]:
         )
     except ValueError as exc:  # JSONDecodeError, and int strings over Python's digit limit
         _bad("不是合法的 JSON", f"not valid JSON ({exc})")
+    except RecursionError:  # "[[[[…": the manifest is 4 levels deep, a hostile one 100 000
+        _bad("嵌套过深", "nested too deeply")
     try:
         canonical = canonical_json(value)
     except (UnicodeEncodeError, ValueError):
         _bad("含有无法编码的字符", "contains a lone surrogate")
+    except RecursionError:
+        _bad("嵌套过深", "nested too deeply")
     if canonical != raw:
         _bad("不是规范编码（键须排序、无空白）", "not in canonical form (sorted keys, no spaces)")
     if not isinstance(value, dict):

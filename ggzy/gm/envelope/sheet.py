@@ -116,7 +116,7 @@ def decode_sheet(data: bytes) -> dict[str, Any]:
     """Parse an authenticated sheet; a bidder's hand-made envelope is checked like ours."""
     try:
         value = json.loads(data.decode("utf-8"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: "[[[[…"
         raise MalformedEnvelope(
             "开标一览表内容不是合法的 JSON", "the opening sheet is not valid JSON"
         ) from None

@@ -29,7 +29,7 @@ from trading import chronograph, documents
 from trading import services as trading_services
 from trading.models import Category, EvaluationMethod, Project, Section
 
-DEMO_PASSWORD = "ggzy-demo-2026"  # noqa: S105  (printed to the demo user on purpose)
+DEMO_PASSWORD = "ggzy-demo-2026"  # noqa: S105  # nosec B105 # printed to the demo user on purpose
 
 ORGANISATIONS = [
     # username, organisation name, credit-code prefix (17 chars), kind, legal representative
@@ -94,7 +94,7 @@ class Command(BaseCommand):
                 actor=admin,
             )
             # Bidders sign bids; the centre, regulator and tenderee hold opening-key shares.
-            assert person.organisation is not None
+            assert person.organisation is not None  # nosec B101 # narrows the type for mypy
             self._bind_demo_key(person, person.organisation, key_dir / f"{username}.pem")
         self._publish_demo_section()
         for username, name in EXPERTS:
@@ -181,7 +181,7 @@ class Command(BaseCommand):
         opening_key = sm2.load_public_key(section.opening_key_pem.encode())
         for index, username in enumerate(["bidder1", "bidder2", "bidder3"]):
             person = Person.objects.get(username=username)
-            assert person.organisation is not None
+            assert person.organisation is not None  # nosec B101 # narrows the type for mypy
             key = sm2.load_private_key(
                 (Path(settings.VAR_DIR) / "demo-keys" / f"{username}.pem").read_bytes()
             )
