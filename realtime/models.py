@@ -38,6 +38,9 @@ class Hall(models.Model):
     record_json = models.BinaryField(null=True, blank=True)
     record_pdf = models.FileField(upload_to="opening-records/", blank=True)
     record_signature = models.JSONField(null=True, blank=True)
+    # When the host started the rescue of bids the platform failed to decrypt [E31]: the only
+    # time the opening key's sealed shares are released. None again once the key is rebuilt.
+    rescue_started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"hall {self.section.code}"
