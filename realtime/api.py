@@ -141,8 +141,8 @@ class Rescue(APIView):
             person=_person(request),
             address=client_address(request.META),
         )
-        assert current.rescue_started_at is not None
-        return Response({"rescue_started": clock.epoch_ms(current.rescue_started_at)})
+        started = current.rescue_started_at
+        return Response({"rescue_started": clock.epoch_ms(started) if started else None})
 
 
 class Share(APIView):

@@ -260,9 +260,13 @@ def _submit_share(*, hall: Hall, person: Person, share: bytes, address: str | No
     try:
         value = shamir.Share.from_bytes(share)
     except (GMError, ValueError) as exc:
-        raise DomainError("分片格式错误 / The share is malformed", code="invalid") from exc
+        raise rescue.ShareRefused(
+            "分片格式错误 / The share is malformed", reason="malformed", held=held, code="invalid"
+        ) from exc
     if value.index != held.index:
-        raise DomainError("分片编号不符 / This is not your share", code="invalid")
+        raise rescue.ShareRefused(
+            "分片编号不符 / This is not your share", reason="not_yours", held=held, code="invalid"
+        )
     ShareSubmission.objects.update_or_create(
         hall=current,
         holder_id=held.holder_id,
@@ -286,7 +290,12 @@ def _submit_share(*, hall: Hall, person: Person, share: bytes, address: str | No
             {"have": len(waiting), "need": need, "regulator": with_regulator},
         )
         return ShareOutcome(0, len(waiting), need, with_regulator, rebuilt=False)
-    rescued = _rescue(current, waiting, required=required)
+    try:
+        rescued = _rescue(current, waiting, required=required)
+    except DomainError as exc:  # no pair with the regulator's share fits the published key
+        raise rescue.ShareRefused(
+            exc.message, reason="does_not_rebuild", held=held, code=exc.code
+        ) from exc
     return ShareOutcome(rescued, len(waiting), need, True, rebuilt=True)
 
 

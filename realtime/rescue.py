@@ -38,10 +38,13 @@ ONLY_IN_A_RESCUE = (
 
 
 class ShareRefused(DomainError):
-    """A holder asked outside the rescue: 409, and the refusal is ledgered by the caller."""
+    """A holder was refused (outside the rescue: 409; a share that is not its own or does not
+    fit: 400); the caller ledgers the refusal outside the rolled-back transaction."""
 
-    def __init__(self, message: str, *, reason: str, held: OpeningKeyShare) -> None:
-        super().__init__(message, code="conflict")
+    def __init__(
+        self, message: str, *, reason: str, held: OpeningKeyShare, code: str = "conflict"
+    ) -> None:
+        super().__init__(message, code=code)
         self.reason = reason
         self.held = held
 

@@ -392,3 +392,30 @@ def test_a_holder_can_give_its_share_only_through_its_own_people(rescue: Opening
     )
     assert response.status_code == 400 and "not your share" in response.json()["detail"]
     assert not ShareSubmission.objects.exists()
+    refusal = LedgerEntry.objects.get(action="realtime.opening_key.share_refused")
+    assert refusal.data == {
+        "holder": rescue.holders.centre.credit_code,
+        "index": share_row(rescue.section, rescue.holders.centre).index,
+        "request": "use",
+        "reason": "not_yours",
+    }
+    assert regulator_share not in json.dumps(refusal.data)
+
+
+def test_one_holders_wrong_share_does_not_block_the_rescue(rescue: Opening) -> None:
+    index = share_row(rescue.section, rescue.holders.centre).index
+    forged = shamir.Share(index, 12345).to_bytes().hex()
+    centre = person_of(rescue.holders, "centre")
+    assert client_of(centre).post(url(rescue.section), {"share": forged}, format="json").ok
+    refused = give(rescue, "regulator")
+    assert refused.status_code == 400 and "do not rebuild" in refused.json()["detail"]
+    assert not ShareSubmission.objects.filter(holder=rescue.holders.regulator).exists()
+    assert LedgerEntry.objects.filter(
+        action="realtime.opening_key.share_refused", data__reason="does_not_rebuild"
+    ).exists()
+    assert give(rescue, "tenderee").json()["rescued"] == 0  # still waiting for the regulator
+    assert give(rescue, "regulator").json()["rescued"] == 1  # with the tenderee's, not the forgery
+    assert LedgerEntry.objects.get(action="realtime.opening_key.reconstructed").data["holders"] == [
+        rescue.holders.regulator.credit_code,
+        rescue.holders.tenderee.credit_code,
+    ]
