@@ -37,6 +37,7 @@ api_patterns = [
         name="hall-objection-answer",
     ),
     path("halls/<str:code>/share", hall_api.Share.as_view(), name="hall-share"),
+    path("halls/<str:code>/rescue", hall_api.Rescue.as_view(), name="hall-rescue"),
     path("halls/<str:code>/record", hall_api.Record.as_view(), name="hall-record"),
     path("platform-key", bidding_api.PlatformKeyView.as_view(), name="platform-key"),
     path("bids/uploads", bidding_api.UploadCollection.as_view(), name="uploads"),

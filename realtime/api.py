@@ -1,5 +1,6 @@
 """Hall actions over HTTP (the websocket only streams): sign in, move on (host), submit a
-content key, answer the reading, object, answer objections, give a key share; the record."""
+content key, answer the reading, object, answer objections, start a rescue (host) and give a
+key share inside it; the record."""
 
 from __future__ import annotations
 
@@ -18,10 +19,9 @@ from rest_framework.views import APIView
 from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
-from realtime import decryption, hall, reading, rules, snapshot
+from realtime import decryption, hall, reading, rescue, rules, snapshot
 from realtime.models import BidOpening, HallObjection
 from supervision.middleware import client_address
-from trading.models import OpeningKeyShare
 
 
 def _person(request: Request) -> Person:
@@ -195,27 +195,57 @@ class ObjectionAnswer(APIView):
         return Response({"answered": True})
 
 
+class Rescue(APIView):
+    @extend_schema(
+        request=None,
+        description="The host starts the rescue of the bids the platform failed to decrypt "
+        "(after the deadline, in the decryption stage): only then are the opening key's "
+        "shares released to their holders.",
+    )
+    def post(self, request: Request, code: str) -> Response:
+        current = rescue.start_rescue(
+            hall=snapshot.hall_for(request.user, code),
+            person=_person(request),
+            address=client_address(request.META),
+        )
+        started = current.rescue_started_at
+        return Response({"rescue_started": clock.epoch_ms(started) if started else None})
+
+
 class Share(APIView):
     @extend_schema(
-        description="GET: your organisation's sealed share (hex). POST: the opened share (hex)."
+        description="Only inside a rescue the host started (after the deadline, a bid the "
+        "platform failed to decrypt; the regulator's share first). GET: your organisation's "
+        "sealed share (hex). POST: the opened share (hex); the key is rebuilt once the "
+        "regulator's share and another are in. 404 for anyone who holds no share; 409 "
+        "outside the rescue, saying when it becomes possible. Every call is ledgered."
     )
     def get(self, request: Request, code: str) -> Response:
-        current = snapshot.hall_for(request.user, code)
-        held = OpeningKeyShare.objects.filter(
-            section=current.section, holder_id=getattr(request.user, "organisation_id", None)
-        ).first()
-        if held is None:
-            raise Http404
+        held = rescue.release_share(
+            hall=snapshot.hall_for(request.user, code),
+            person=_person(request),
+            address=client_address(request.META),
+        )
         return Response({"index": held.index, "sealed_share": bytes(held.sealed_share).hex()})
 
     @extend_schema(request=inline_serializer("OpenedShare", {"share": serializers.CharField()}))
     def post(self, request: Request, code: str) -> Response:
-        rescued = decryption.submit_share(
+        outcome = decryption.submit_share(
             hall=snapshot.hall_for(request.user, code),
             person=_person(request),
             share=_hex(_field(request, "share"), "share"),
+            address=client_address(request.META),
         )
-        return Response({"rescued": rescued})
+        return Response(
+            {
+                "rescued": outcome.rescued,
+                "rebuilt": outcome.rebuilt,
+                "given": outcome.given,
+                "need": outcome.need,
+                "regulator_given": outcome.regulator_given,
+                "detail": outcome.message,
+            }
+        )
 
 
 class Record(APIView):

@@ -2,12 +2,15 @@
 submits it inside the window; the server checks it against the envelope (the opening sheet
 authenticates) and decrypts the rest in a Celery task. A bid the bidder did not open in time
 is revoked (撤销); one the platform failed to decrypt is rescued with the opening key, which
-two of its three holders rebuild after the deadline, or else withdrawn (撤回).
+two of its three holders — the regulator always one of them — rebuild in a rescue the host
+starts after the deadline (realtime/rescue.py), or else withdrawn (撤回).
 """
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -21,11 +24,11 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy.gm import envelope, shamir, sm2
 from ggzy.gm.errors import GMError
-from realtime import events
+from realtime import events, rescue
 from realtime.hall import locked
 from realtime.models import BidOpening, Hall, HallStage, OpeningStatus, ShareSubmission
 from supervision import ledger
-from trading.models import OpeningKeyShare
+from trading.opening_key import required_holder_id
 
 
 def _header(opening: BidOpening) -> envelope.EnvelopeHeader:
@@ -184,14 +187,20 @@ def close_window(hall: Hall, *, actor: Any) -> None:
             "仍有投标正在解密，请稍候 / Bids are still decrypting: wait for them", code="conflict"
         )
     _settle(hall, actor=actor, statuses=[OpeningStatus.PENDING, OpeningStatus.FAILED])
+    rescue.end_rescue(hall)  # no share is released after decryption
 
 
 def expire_window(hall: Hall) -> None:
     """The chronograph at the end of the window: revoke what is pending; move on to the
-    reading unless the platform is still decrypting (then the host moves on after it)."""
+    reading unless the platform is still decrypting or a rescue the host started is under
+    way (then the host moves on after it; a bid still failed then is withdrawn [E31])."""
     from realtime.hall import enter
 
-    if hall.openings.filter(status=OpeningStatus.DECRYPTING).exists():
+    rescuing = (
+        hall.rescue_started_at is not None
+        and hall.openings.filter(status=OpeningStatus.FAILED).exists()
+    )
+    if rescuing or hall.openings.filter(status=OpeningStatus.DECRYPTING).exists():
         _settle(hall, actor=ledger.SYSTEM, statuses=[OpeningStatus.PENDING])
         hall.stage_deadline = None
         hall.save(update_fields=["stage_deadline"])
@@ -200,77 +209,129 @@ def expire_window(hall: Hall) -> None:
     enter(hall, HallStage.READING, actor=ledger.SYSTEM)
 
 
+@dataclass(frozen=True)
+class ShareOutcome:
+    """Where a rescue stands after a holder gave its share."""
+
+    rescued: int  # bids whose content key the rebuilt opening key unwrapped
+    given: int  # shares waiting in this rescue (the one just given included)
+    need: int  # the section's threshold
+    regulator_given: bool
+    rebuilt: bool
+
+    @property
+    def message(self) -> str:
+        if self.rebuilt:
+            return (
+                f"开标密钥已重建，补救了 {self.rescued} 个投标 / The opening key was rebuilt: "
+                f"{self.rescued} bid(s) rescued"
+            )
+        if not self.regulator_given:
+            return (
+                f"已收到分片（{self.given}/{self.need}），仍需行政监督部门的分片 / Share received "
+                f"({self.given}/{self.need}); the regulator's share is still needed"
+            )
+        missing = self.need - self.given
+        return (
+            f"已收到分片（{self.given}/{self.need}），还需 {missing} 个持有人的分片 / Share "
+            f"received ({self.given}/{self.need}); {missing} more holder(s) must give theirs"
+        )
+
+
+def submit_share(
+    *, hall: Hall, person: Person, share: bytes, address: str | None = None
+) -> ShareOutcome:
+    """A key holder gives its opened share, inside a rescue the host started [E31]. The key
+    is rebuilt only from the threshold of shares *with the regulator's among them*
+    (trading/rules.py): the centre's and the tenderee's are recorded and wait for it."""
+    try:
+        return _submit_share(hall=hall, person=person, share=share, address=address)
+    except rescue.ShareRefused as refused:
+        rescue.ledger_refusal(refused, person=person, hall=hall, request="use", address=address)
+        raise
+
+
 @transaction.atomic
-def submit_share(*, hall: Hall, person: Person, share: bytes) -> int:
-    """A key holder gives its opened share, to rescue bids the platform failed on [E31].
-    Returns how many bids were rescued (0 until enough holders have given theirs)."""
+def _submit_share(*, hall: Hall, person: Person, share: bytes, address: str | None) -> ShareOutcome:
     current = locked(hall)
     section = current.section
-    if current.stage != HallStage.DECRYPTION:
-        raise DomainError(
-            "只能在解密阶段使用开标密钥分片 / Shares are used only during decryption",
-            code="conflict",
-        )
-    if not current.openings.filter(status=OpeningStatus.FAILED).exists():
-        raise DomainError("没有需要补救的投标 / No bid needs the opening key", code="conflict")
-    held = OpeningKeyShare.objects.filter(section=section, holder_id=person.organisation_id).first()
-    if held is None:
-        raise DomainError(
-            "本单位不保管开标密钥分片 / Your organisation holds no share", code="forbidden"
-        )
+    held = rescue.holder_share(current, person)
+    rescue.refuse_outside_rescue(current, held)
     try:
         value = shamir.Share.from_bytes(share)
     except (GMError, ValueError) as exc:
-        raise DomainError("分片格式错误 / The share is malformed", code="invalid") from exc
+        raise rescue.ShareRefused(
+            "分片格式错误 / The share is malformed", reason="malformed", held=held, code="invalid"
+        ) from exc
     if value.index != held.index:
-        raise DomainError("分片编号不符 / This is not your share", code="invalid")
+        raise rescue.ShareRefused(
+            "分片编号不符 / This is not your share", reason="not_yours", held=held, code="invalid"
+        )
     ShareSubmission.objects.update_or_create(
         hall=current,
         holder_id=held.holder_id,
-        defaults={"person": person, "share": share, "submitted_at": clock.now()},
+        defaults={"person": person, "share": share, "submitted_at": clock.now(), "used_at": None},
     )
     ledger.append(
         "realtime.opening_key.share_used",
         actor=person,
         target=section,
-        data={
-            "holder": person.organisation.credit_code if person.organisation else "",
-            "index": held.index,
-        },
+        address=address,
+        data=rescue.holder_data(held),
     )
     waiting = list(current.shares.filter(used_at__isnull=True).exclude(share=None))
-    if len(waiting) < section.opening_key_threshold:
+    required = required_holder_id(section)
+    with_regulator = any(s.holder_id == required for s in waiting)
+    need = section.opening_key_threshold
+    if len(waiting) < need or not with_regulator:  # [E27]: centre + tenderee cannot open
         events.emit(
-            current, "share_received", {"have": len(waiting), "need": section.opening_key_threshold}
+            current,
+            "share_received",
+            {"have": len(waiting), "need": need, "regulator": with_regulator},
         )
-        return 0
-    return _rescue(current, waiting)
+        return ShareOutcome(0, len(waiting), need, with_regulator, rebuilt=False)
+    try:
+        rescued = _rescue(current, waiting, required=required)
+    except DomainError as exc:  # no pair with the regulator's share fits the published key
+        raise rescue.ShareRefused(
+            exc.message, reason="does_not_rebuild", held=held, code=exc.code
+        ) from exc
+    return ShareOutcome(rescued, len(waiting), need, True, rebuilt=True)
 
 
-def _rescue(hall: Hall, submissions: list[ShareSubmission]) -> int:
+def _rebuild(
+    hall: Hall, submissions: list[ShareSubmission], *, required: int
+) -> tuple[sm2.SM2PrivateKey, list[ShareSubmission]]:
+    """The key from the regulator's share and one other (the threshold is 2): each other
+    share is tried in turn, so that one holder's wrong share cannot block the rescue."""
     section = hall.section
     expected = sm2.load_public_key(section.opening_key_pem.encode())
-    try:
-        opening_key = shamir.reconstruct_opening_key(
-            [shamir.Share.from_bytes(bytes(s.share)) for s in submissions if s.share is not None],
-            expected_public_key=expected,
-            threshold=section.opening_key_threshold,
-        )
-    except GMError as exc:
-        raise DomainError(
-            "分片不能重建开标密钥 / The shares do not rebuild the opening key", code="invalid"
-        ) from exc
+    first = [s for s in submissions if s.holder_id == required]
+    others = [s for s in submissions if s.holder_id != required]
+    for rest in itertools.combinations(others, section.opening_key_threshold - len(first)):
+        used = first + list(rest)
+        try:
+            key = shamir.reconstruct_opening_key(
+                [shamir.Share.from_bytes(bytes(s.share)) for s in used if s.share is not None],
+                expected_public_key=expected,
+                threshold=section.opening_key_threshold,
+            )
+        except GMError:
+            continue
+        return key, used
+    raise DomainError(
+        "分片不能重建开标密钥 / The shares do not rebuild the opening key", code="invalid"
+    )
+
+
+def _rescue(hall: Hall, submissions: list[ShareSubmission], *, required: int) -> int:
+    section = hall.section
+    opening_key, used = _rebuild(hall, submissions, required=required)
     now = clock.now()
     for submission in submissions:  # a share is used once and not kept
         submission.share = None
         submission.used_at = now
         submission.save(update_fields=["share", "used_at"])
-    ledger.append(
-        "realtime.opening_key.reconstructed",
-        actor=ledger.SYSTEM,
-        target=section,
-        data={"holders": len(submissions)},
-    )
     rescued = 0
     for opening in hall.openings.filter(status=OpeningStatus.FAILED).select_related(
         "bid__organisation", "bid__upload"
@@ -287,4 +348,12 @@ def _rescue(hall: Hall, submissions: list[ShareSubmission]) -> int:
         _announce(hall, opening)
         _queue_decryption(opening.pk)
         rescued += 1
+    ledger.append(
+        "realtime.opening_key.reconstructed",
+        actor=ledger.SYSTEM,
+        target=section,
+        data={"holders": [s.holder.credit_code for s in used], "rescued": rescued},
+    )
+    rescue.end_rescue(hall)  # the key is forgotten; another failure needs a new rescue
+    events.emit(hall, "rescue_ended", {"rescued": rescued})
     return rescued

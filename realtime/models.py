@@ -41,6 +41,9 @@ class Hall(models.Model):
     # The record is built by a task after the close, outside the hall's lock (issue 7):
     # when it was last asked for, so the chronograph can ask again if no worker answered.
     record_requested_at = models.DateTimeField(null=True, blank=True)
+    # When the host started the rescue of bids the platform failed to decrypt [E31]: the only
+    # time the opening key's sealed shares are released. None again once the key is rebuilt.
+    rescue_started_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"hall {self.section.code}"

@@ -74,6 +74,9 @@ def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
         "server_time": clock.epoch_ms(),
         "stage": hall.stage,
         "stage_deadline": clock.epoch_ms(hall.stage_deadline) if hall.stage_deadline else None,
+        "rescue_started": clock.epoch_ms(hall.rescue_started_at)
+        if hall.rescue_started_at
+        else None,
         "section": {
             "code": section.code,
             "name": section.name,

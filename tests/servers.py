@@ -78,7 +78,7 @@ def wait_until_answering(
         try:
             if requests.get(url + "/api/time", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: ask again
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not start: {log.read_text()[-2000:]}")

@@ -22,6 +22,12 @@ def holders_of(section: Section) -> list[Organisation]:
     return [project.centre, project.regulator, project.tenderee]
 
 
+def required_holder_id(section: Section) -> int:
+    """The holder whose share every rebuilding of the key needs: the regulator, so that the
+    centre and the tenderee together cannot open a bid (trading/rules.py)."""
+    return section.project.regulator_id
+
+
 def create_opening_key(section: Section) -> list[OrganisationKey]:
     """Generate, split and seal the key; return the holders' keys used (for the ledger)."""
     holders = holders_of(section)

@@ -21,7 +21,11 @@ MIN_BIDS_TO_OPEN = 3
 DEPOSIT_MAX_RATE = Decimal("0.02")
 WORKS_DEPOSIT_CAP = Decimal("800000")
 # The section's opening key is split among the centre, the regulator and the tenderee;
-# any two of the three can rebuild it after the deadline.
+# two shares rebuild it (Shamir 2-of-3), and the platform rebuilds it only after the deadline,
+# in a rescue the host started [E27, E31]. Regulator required: of the two, one must be the
+# regulator's — the platform does not rebuild the key from the centre's and the tenderee's
+# shares alone (realtime/decryption.py `submit_share`), and releases their sealed shares only
+# once the regulator has given its own (realtime/rescue.py). See docs/envelope.md.
 OPENING_KEY_THRESHOLD = 2
 
 # --- Bounds on what people post (issue 7) ------------------------------------------------

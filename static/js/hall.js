@@ -204,6 +204,12 @@
           o.answered = true;
         });
         break;
+      case "rescue_started":
+        state.rescue_started = event.at;
+        break;
+      case "rescue_ended":
+        state.rescue_started = null;
+        break;
       default: // window_closed, share_received: the resync that follows tells the rest
     }
   }
@@ -259,6 +265,7 @@
     renderReading();
     renderObjections();
     renderRecord();
+    show("rescue-card", state.stage === "decryption" && !!state.rescue_started);
     renderPanels();
     tick();
   }
@@ -430,6 +437,9 @@
       button.textContent = next ? M.next.replace("%(stage)s", L.stages[next]) : "";
       button.hidden = !next;
       button.disabled = !next || button.dataset.busy === "1";
+      // A bid the platform failed on: only the host's rescue lets the key holders act [E31].
+      const failed = state.bidders.some((b) => b.status === "failed");
+      show("rescue-box", state.stage === "decryption" && failed && !state.rescue_started);
     }
     if (role === "bidder") {
       const me = mine();
@@ -561,6 +571,11 @@
   $("advance").addEventListener("click", (e) => act(e.currentTarget, hostStatus, async () => {
     const moved = await post(`${config.api}/advance`);
     return M.advanced.replace("%(stage)s", L.stages[moved.stage] || moved.stage);
+  }));
+
+  $("start-rescue").addEventListener("click", (e) => act(e.currentTarget, hostStatus, async () => {
+    await post(`${config.api}/rescue`);
+    return $("start-rescue").dataset.done;
   }));
 
   setInterval(tick, 250);

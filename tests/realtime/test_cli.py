@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from accounts import services as account_services
 from accounts.models import Person
-from realtime import hall
+from realtime import hall, rescue
 from realtime.models import BidOpening, Confirmation, OpeningStatus
 from realtime.protocol import reading_message
 from tests import servers
 from tests.realtime.conftest import Opening, past_the_window
-from trading.models import OpeningKeyShare
+from trading.models import OpeningKeyShare, Section
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,9 +110,29 @@ def test_two_holders_rescue_a_failed_bid_with_their_shares(
 ) -> None:
     to_decryption(opening)
     BidOpening.objects.filter(bid=opening.bids[2]).update(status=OpeningStatus.FAILED)
+    # daphne runs on the real clock, which must be past the deadline for any share to be
+    # released: move the deadline a minute before the real now (this process stands later).
+    real_now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=dt.UTC)
+    Section.objects.filter(pk=opening.section.pk).update(
+        bid_deadline=real_now - dt.timedelta(minutes=1)
+    )
     results = []
+    # The regulator (index 2) first, then the tenderee (index 3).
+    shares = OpeningKeyShare.objects.filter(section=opening.section).order_by("index")[1:]
     with servers.daphne(tmp_path) as daphne:
-        for share in OpeningKeyShare.objects.filter(section=opening.section).order_by("index")[:2]:
+        regulator = Person.objects.create(username="regulator", organisation=shares[0].holder)
+        early = ggzy_bid(
+            daphne.url,
+            regulator,
+            tmp_path,
+            "share",
+            "--section",
+            opening.section.code,
+            "--key",
+            key_file(tmp_path, "regulator", opening.holders.keys[shares[0].holder.credit_code]),
+        )
+        rescue.start_rescue(hall=opening.hall, person=opening.host)
+        for share in shares:
             holder = Person.objects.create(
                 username=f"holder-{share.index}", organisation=share.holder
             )
@@ -127,6 +149,8 @@ def test_two_holders_rescue_a_failed_bid_with_their_shares(
                     key_file(tmp_path, f"holder{share.index}", private),
                 )
             )
+    assert early.returncode == 2
+    assert "主持人尚未发起补救" in early.stderr and "has not started a rescue" in early.stderr
     assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
     assert "rescued: 0" in results[0].stdout and "rescued: 1" in results[1].stdout
     rescued = BidOpening.objects.get(bid=opening.bids[2])

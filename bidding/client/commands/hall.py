@@ -3,7 +3,8 @@
 The private key never leaves this machine: ``unlock`` unwraps the bid's content key from the
 local .gbid and sends only that, inside the decryption window [E30]; ``confirm`` checks the
 published reading against its SM3 before signing it; ``share`` opens the holder's sealed
-share of the opening key locally and sends the share, to rescue a bid [E31].
+share of the opening key locally and sends the share, to rescue a bid [E31] — only once the
+host has started a rescue (the regulator's share first; centre and tenderee after it).
 """
 
 from __future__ import annotations
@@ -104,6 +105,16 @@ def run_confirm(args: argparse.Namespace) -> int:
 def run_share(args: argparse.Namespace) -> int:
     key = files.load_private_key(args.key, args.password_file)
     session = server.Session(server.resolve(args.server, args.token))
+    hall = session.json("GET", f"/api/halls/{args.section}")
+    if hall.get("stage") != "decryption" or not hall.get("rescue_started"):
+        # Shares exist for a rescue only [E27, E31]; the server refuses too, this says why first.
+        raise CLIError(
+            "主持人尚未发起补救：开标密钥分片只在开标后的解密阶段、主持人为平台解密失败的投标"
+            f"发起补救时提供，请届时再运行本命令（大厅当前阶段：{hall.get('stage')}）",
+            "the host has not started a rescue yet: shares are released only after the "
+            "deadline, in the decryption stage, when the host starts a rescue of a bid the "
+            f"platform failed to decrypt; run this command again then (hall: {hall.get('stage')})",
+        )
     sealed = session.json("GET", f"/api/halls/{args.section}/share")
     opened = shamir.open_share(bytes.fromhex(sealed["sealed_share"]), key)
     body = session.json(
@@ -115,4 +126,6 @@ def run_share(args: argparse.Namespace) -> int:
     print(
         f"已提交分片 {sealed['index']} / share {sealed['index']} given; bids rescued: {body['rescued']}"
     )
+    if body.get("detail"):
+        print(body["detail"])
     return EXIT_OK
