@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -15,7 +16,7 @@ def upload_for(user: Any, pk: Any) -> Upload:
     organisation_id = getattr(user, "organisation_id", None) if user.is_authenticated else None
     try:
         upload = Upload.objects.select_related("section").get(pk=pk)
-    except (Upload.DoesNotExist, ValueError, TypeError) as exc:
+    except (Upload.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
     if organisation_id is None or upload.organisation_id != organisation_id:
         raise Http404
@@ -23,10 +24,11 @@ def upload_for(user: Any, pk: Any) -> Upload:
 
 
 def bid_for(user: Any, pk: Any) -> Bid:
+    """``pk`` is the bid's UUID; anything else (an old integer id, garbage) is not found."""
     organisation_id = getattr(user, "organisation_id", None) if user.is_authenticated else None
     try:
         bid = Bid.objects.select_related("section", "organisation").get(pk=pk)
-    except (Bid.DoesNotExist, ValueError, TypeError) as exc:
+    except (Bid.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise Http404 from exc
     if organisation_id is None or bid.organisation_id != organisation_id:
         raise Http404

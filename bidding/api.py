@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from typing import Any
 
 from django.http import HttpResponse
@@ -107,7 +108,8 @@ class UploadCollection(APIView):
                 str,
                 OpenApiParameter.HEADER,
                 required=True,
-                description="section (code), idempotency_key, replaces (bid id, optional); base64",
+                description="section (code), idempotency_key, replaces (the UUID of your live bid "
+                "in the section, optional); base64",
             ),
         ],
         responses={201: None},
@@ -190,9 +192,8 @@ class BidSerializer(serializers.ModelSerializer):
     class Meta:
         model = Bid
         fields = [
-            "id",
+            "id",  # a UUID: nothing here counts other bids [E21]
             "section",
-            "sequence",
             "status",
             "sm3",
             "size",
@@ -209,14 +210,14 @@ class BidList(APIView):
 
 class ReceiptView(APIView):
     @extend_schema(description="The signed receipts of one of your bids (received, withdrawn).")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: uuid.UUID) -> Response:
         bid = access.bid_for(request.user, pk)
         return Response([services.receipt_document(receipt) for receipt in bid.receipts.all()])
 
 
 class WithdrawView(APIView):
     @extend_schema(request=None, description="Withdraw your bid before the deadline [E27, R35].")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: uuid.UUID) -> Response:
         bid = access.bid_for(request.user, pk)
         receipt = services.bid_withdraw(
             bid=bid, person=_person(request), address=client_address(request.META)

@@ -62,13 +62,15 @@ class BidStatus(models.TextChoices):
 
 
 class Bid(models.Model):
+    # Opaque: an integer id would tell a bidder how many bids the platform received before
+    # its own [E21]. Bids are numbered at the opening (realtime.BidOpening.number), not here.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="bids")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="bids")
     upload = models.OneToOneField(Upload, on_delete=models.PROTECT, related_name="bid")
     size = models.BigIntegerField()
     sm3 = models.CharField(max_length=64)
     received_at = models.DateTimeField()
-    sequence = models.PositiveIntegerField(help_text="receipt number within the section")
     status = models.CharField(max_length=16, choices=BidStatus.choices, default=BidStatus.RECEIVED)
     manifest = models.JSONField()
     key_fingerprint = models.CharField(max_length=64)
@@ -82,7 +84,7 @@ class Bid(models.Model):
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["section", "sequence"]
+        ordering = ["section", "received_at"]
         constraints = [
             # One live bid per bidder and section; a new one only through replace [E27].
             models.UniqueConstraint(
@@ -90,11 +92,10 @@ class Bid(models.Model):
                 condition=Q(status="received"),
                 name="one_live_bid_per_bidder",
             ),
-            models.UniqueConstraint(fields=["section", "sequence"], name="one_bid_per_sequence"),
         ]
 
     def __str__(self) -> str:
-        return f"bid {self.section.code}#{self.sequence}"
+        return f"bid {self.id} in {self.section.code}"
 
 
 class ReceiptKind(models.TextChoices):
@@ -105,6 +106,7 @@ class ReceiptKind(models.TextChoices):
 class Receipt(models.Model):
     """A platform-signed statement about a bid (received, withdrawn), verifiable offline."""
 
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # opaque [E21]
     bid = models.ForeignKey(Bid, on_delete=models.PROTECT, related_name="receipts")
     kind = models.CharField(max_length=16, choices=ReceiptKind.choices)
     payload = models.JSONField()

@@ -5,6 +5,11 @@ signature is the platform's SM2 signature (DER, ID 1234567812345678) over
 ``RECEIPT_DOMAIN + canonical(payload)``. It verifies offline with the platform public key
 (``GET /api/platform-key``): ``ggzy-bid receipt verify RECEIPT.json --platform-key PEM``.
 No Django import: the bidder's tool uses ``verify_receipt``.
+
+``ggzy-receipt/2`` (issue 7) names the bid by an opaque UUID and carries no number: the
+``/1`` receipt's per-section ``sequence`` told a bidder how many bids had arrived before its
+own [E21]. Bids are numbered at the opening, in order of the signed ``received_at``. A ``/1``
+receipt still verifies: the signature covers its format, so it states what it stated.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 from ggzy.canonical import canonical
 from ggzy.gm import sm2
 
-RECEIPT_FORMAT = "ggzy-receipt/1"
+RECEIPT_FORMAT = "ggzy-receipt/2"
+VERIFIABLE_FORMATS = frozenset({"ggzy-receipt/1", RECEIPT_FORMAT})
 RECEIPT_DOMAIN = b"ggzy-receipt\n"
 
 
@@ -28,7 +34,7 @@ def verify_receipt(receipt: Mapping[str, Any], platform_key: sm2.SM2PublicKey) -
     if receipt.get("key_fingerprint") != platform_key.fingerprint():
         return False
     payload = receipt.get("payload")
-    if not isinstance(payload, Mapping) or payload.get("format") != RECEIPT_FORMAT:
+    if not isinstance(payload, Mapping) or payload.get("format") not in VERIFIABLE_FORMATS:
         return False
     try:
         signature = bytes.fromhex(str(receipt.get("signature", "")))

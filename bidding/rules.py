@@ -23,8 +23,9 @@ REASONS = {
     "bad_signature": "投标文件签名无效 / The bid's signature is invalid",
     "no_opening_recipient": "投标文件未加密给本标段的开标密钥 / The bid is not sealed to this "
     "section's opening key",
-    "second_bid": "本单位在该标段已有有效投标，如需更换请使用“替换” / Your organisation already has "
-    "a live bid in this section: use replace to change it",
+    "second_bid": "本单位在该标段已有有效投标，如需更换请替换它（ggzy-bid submit --replace，或在上传页面"
+    "重新上传） / Your organisation already has a live bid in this section: replace it "
+    "(ggzy-bid submit --replace, or upload again on the section's upload page)",
     "bad_replace": "要替换的投标不存在或已失效 / The bid to replace is not your live bid",
 }
 

@@ -12,7 +12,6 @@ import datetime as dt
 from typing import IO, Any, BinaryIO, cast
 
 from django.db import transaction
-from django.db.models import Max
 
 from accounts.models import Person, Role
 from accounts.services import active_key
@@ -106,7 +105,7 @@ def _create(
         data={
             "section": section.code,
             "length": length,
-            "replaces": replaces.pk if replaces else None,
+            "replaces": str(replaces.pk) if replaces else None,
         },
         embargo=section.embargo_scope,
     )
@@ -183,10 +182,11 @@ def _complete(upload: Upload, person: Person, digest: str, address: str | None) 
         section=section, organisation=upload.organisation, status=BidStatus.RECEIVED
     ).first()
     if live is not None and (upload.replaces_id is None or upload.replaces_id != live.pk):
-        raise Refusal("second_bid")
+        raise Refusal("second_bid", f"有效投标 / live bid {live.pk}")
     if upload.replaces_id is not None and live is None:
         raise Refusal("bad_replace")
-    sequence = (Bid.objects.filter(section=section).aggregate(top=Max("sequence"))["top"] or 0) + 1
+    # No number is given here: a per-section counter would tell the bidder how many others
+    # bid before it [E21]. The opening numbers the bids (realtime.hall.open_hall).
     if live is not None:
         live.status = BidStatus.REPLACED
         live.save(update_fields=["status"])
@@ -197,7 +197,6 @@ def _complete(upload: Upload, person: Person, digest: str, address: str | None) 
         size=upload.length,
         sm3=digest,
         received_at=received_at,
-        sequence=sequence,
         manifest=manifest.to_dict(),
         key_fingerprint=manifest.bidder_key_fingerprint,
         machine_fingerprint=manifest.client.machine_fingerprint,
@@ -218,11 +217,11 @@ def _complete(upload: Upload, person: Person, digest: str, address: str | None) 
         address=address,
         data={
             "section": section.code,
-            "sequence": sequence,
+            "bid": str(bid.pk),
             "sm3": digest,
             "size": bid.size,
             "received_at": received_at,
-            "replaces": live.pk if live else None,
+            "replaces": str(live.pk) if live else None,
             "flags": bid.flags,
             "receipt_signature_sm3": receipt.payload["sm3"],
         },
@@ -287,7 +286,7 @@ def _collusion_flags(
         if signals:
             flags.append(
                 {
-                    "bid": other.pk,
+                    "bid": str(other.pk),
                     "organisation": other.organisation.credit_code,
                     "signals": signals,
                 }
@@ -303,8 +302,7 @@ def _issue_receipt(bid: Bid, kind: str) -> Receipt:
         "section": bid.section.code,
         "section_id": bid.section_id,
         "bidder": bid.organisation.credit_code,
-        "bid_id": bid.pk,
-        "sequence": bid.sequence,
+        "bid_id": str(bid.pk),  # opaque; no number that counts other bids [E21]
         "sm3": bid.sm3,
         "size": bid.size,
         "received_at": bid.received_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
@@ -383,7 +381,7 @@ def bid_withdraw(*, bid: Bid, person: Person, address: str | None = None) -> Rec
         actor=person,
         target=locked,
         address=address,
-        data={"section": locked.section.code, "sequence": locked.sequence},
+        data={"section": locked.section.code, "bid": str(locked.pk)},
         embargo=locked.section.embargo_scope,
     )
     return receipt

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -77,7 +78,7 @@ def upload_page(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
+def receipt_download(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     bid = access.bid_for(request.user, pk)
     documents = [services.receipt_document(receipt) for receipt in bid.receipts.all()]
     response = HttpResponse(
@@ -92,7 +93,7 @@ def receipt_download(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     bid = access.bid_for(request.user, pk)
     try:
         services.bid_withdraw(

@@ -23,7 +23,7 @@ api_patterns = [
     path("halls/<str:code>", hall_api.Snapshot.as_view(), name="hall"),
     path("halls/<str:code>/sign-in", hall_api.SignIn.as_view(), name="hall-sign-in"),
     path("halls/<str:code>/advance", hall_api.Advance.as_view(), name="hall-advance"),
-    path("halls/<str:code>/bids/<int:bid>/key", hall_api.ContentKey.as_view(), name="hall-key"),
+    path("halls/<str:code>/bids/<uuid:bid>/key", hall_api.ContentKey.as_view(), name="hall-key"),
     path("halls/<str:code>/answer", hall_api.Answer.as_view(), name="hall-answer"),
     path("halls/<str:code>/objections", hall_api.Objections.as_view(), name="hall-objections"),
     path(
@@ -43,8 +43,8 @@ api_patterns = [
     path("bids/uploads", bidding_api.UploadCollection.as_view(), name="uploads"),
     path("bids/uploads/<uuid:pk>", bidding_api.UploadResource.as_view(), name="upload"),
     path("bids", bidding_api.BidList.as_view(), name="bids"),
-    path("bids/<int:pk>/receipt", bidding_api.ReceiptView.as_view(), name="receipt"),
-    path("bids/<int:pk>/withdraw", bidding_api.WithdrawView.as_view(), name="withdraw"),
+    path("bids/<uuid:pk>/receipt", bidding_api.ReceiptView.as_view(), name="receipt"),
+    path("bids/<uuid:pk>/withdraw", bidding_api.WithdrawView.as_view(), name="withdraw"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Public, like the schema: see ggzy.api.ApiDocsView for its content-security policy.
     path(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import binascii
 from collections.abc import Sequence
+import uuid
 from typing import Any
 
 from django.http import Http404, HttpResponse
@@ -70,7 +71,7 @@ class ContentKey(APIView):
         request=inline_serializer("ContentKey", {"content_key": serializers.CharField()}),
         description="The bidder's content key (hex), unwrapped on its own machine, inside the window.",
     )
-    def post(self, request: Request, code: str, bid: int) -> Response:
+    def post(self, request: Request, code: str, bid: uuid.UUID) -> Response:
         current = snapshot.hall_for(request.user, code)
         try:
             opening = BidOpening.objects.get(hall=current, bid_id=bid)

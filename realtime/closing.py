@@ -41,15 +41,13 @@ def build(hall: Hall) -> record.OpeningRecord:
     project = section.project
     answers = {c.organisation_id: c for c in hall.confirmations.all()}
     rows = []
-    for opening in hall.openings.select_related("bid", "bid__organisation").order_by(
-        "bid__sequence"
-    ):
+    for opening in hall.openings.select_related("bid", "bid__organisation").order_by("number"):
         sheet = opening.sheet if opening.status == OpeningStatus.DECRYPTED else None
         answer = answers.get(opening.bid.organisation_id)
         confirmed = answer is not None and answer.decision == Decision.CONFIRM
         rows.append(
             record.BidRow(
-                sequence=opening.bid.sequence,
+                sequence=opening.number,
                 bidder_name=opening.bid.organisation.name,
                 credit_code=opening.bid.organisation.credit_code,
                 status=_STATUS[OpeningStatus(opening.status)],

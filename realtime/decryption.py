@@ -39,7 +39,11 @@ def _announce(hall: Hall, opening: BidOpening) -> None:
     events.emit(
         hall,
         "bid_status",
-        {"bid": opening.bid_id, "bidder": opening.bid.organisation.name, "status": opening.status},
+        {
+            "bid": str(opening.bid_id),
+            "bidder": opening.bid.organisation.name,
+            "status": opening.status,
+        },
     )
 
 
@@ -99,7 +103,7 @@ def submit_key(
         actor=person,
         target=current.bid,
         address=address,
-        data={"sequence": current.bid.sequence},
+        data={"bid": str(current.bid_id), "number": current.number},
     )
     _queue_decryption(current.pk)
     return current

@@ -62,13 +62,18 @@ def move(
 
 @transaction.atomic
 def open_hall(section: Section) -> Hall:
-    """At the deadline (the section went to opening): every live bid gets its opening row."""
+    """At the deadline (the section went to opening): every live bid gets its opening row and
+    its number. Bids are numbered here and not at receipt, so that nothing a bidder got
+    before the deadline counted the others [E21]; the order is that of the platform-signed
+    receipt times (the bid's UUID breaks a tie), so anyone holding the receipts can check it."""
     hall = locked(hall_create(section))
     if hall.stage != S.WAITING:
         return hall
-    bids = Bid.objects.filter(section=section, status=BidStatus.RECEIVED).order_by("sequence")
-    for bid in bids:
-        BidOpening.objects.get_or_create(hall=hall, bid=bid)
+    bids = list(
+        Bid.objects.filter(section=section, status=BidStatus.RECEIVED).order_by("received_at", "id")
+    )
+    for number, bid in enumerate(bids, start=1):
+        BidOpening.objects.get_or_create(hall=hall, bid=bid, defaults={"number": number})
     move(hall, S.SIGN_IN, actor=ledger.SYSTEM, bids=len(bids))
     return hall
 
@@ -209,8 +214,8 @@ def statuses(hall: Hall) -> list[dict[str, Any]]:
     )
     return [
         {
-            "bid": opening.bid_id,
-            "sequence": opening.bid.sequence,
+            "bid": str(opening.bid_id),
+            "sequence": opening.number,  # the opening number (docs/hall-protocol.md)
             "bidder": opening.bid.organisation.name,
             "signed_in": opening.bid.organisation_id in signed,
             "status": opening.status,

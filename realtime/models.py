@@ -80,6 +80,11 @@ class OpeningStatus(models.TextChoices):
 class BidOpening(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="openings")
     bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="opening")
+    # The bid's number in this opening, given when the hall opens, in order of the signed
+    # receipt times (received_at, then the bid's id): nothing numbers bids before the
+    # deadline, so no receipt can tell a bidder how many others bid [E21]; the order stays
+    # provable from the receipts.
+    number = models.PositiveIntegerField()
     status = models.CharField(
         max_length=16, choices=OpeningStatus.choices, default=OpeningStatus.PENDING
     )
@@ -93,10 +98,13 @@ class BidOpening(models.Model):
     failure = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["hall", "bid__sequence"]
+        ordering = ["hall", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["hall", "number"], name="one_bid_per_opening_number")
+        ]
 
     def __str__(self) -> str:
-        return f"opening of {self.bid}"
+        return f"opening of {self.bid} (no. {self.number})"
 
 
 class SignIn(models.Model):

@@ -25,13 +25,11 @@ def compute(hall: Hall) -> dict[str, Any]:
     price ceiling. Stored with its SM3, which bidders sign to confirm."""
     section = hall.section
     rows = []
-    for opening in hall.openings.select_related("bid", "bid__organisation").order_by(
-        "bid__sequence"
-    ):
+    for opening in hall.openings.select_related("bid", "bid__organisation").order_by("number"):
         sheet = opening.sheet if opening.status == OpeningStatus.DECRYPTED else None
         rows.append(
             {
-                "sequence": opening.bid.sequence,
+                "sequence": opening.number,
                 "bidder": opening.bid.organisation.name,
                 "credit_code": opening.bid.organisation.credit_code,
                 "status": opening.status,

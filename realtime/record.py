@@ -128,7 +128,7 @@ class Reading:
 
 @dataclass(frozen=True)
 class BidRow:
-    sequence: int  # the receipt sequence within the section
+    sequence: int  # the bid's opening number (received_at order, given at the opening)
     bidder_name: str
     credit_code: str
     status: BidStatus

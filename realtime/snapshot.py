@@ -33,7 +33,7 @@ def viewer(user: Any, hall: Hall) -> dict[str, Any]:
         else None
     )
     if opening is not None:
-        return {"role": "bidder", "bid": opening.bid_id}
+        return {"role": "bidder", "bid": str(opening.bid_id)}
     return {"role": "public"}
 
 

@@ -78,8 +78,8 @@ def wait_until_answering(
         try:
             if requests.get(url + "/api/time", timeout=2).status_code == 200:
                 return
-        except (requests.ConnectionError, requests.Timeout):  # a busy machine: ask again
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or its first answer (loading the app) is slow: ask again
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"{url} did not start: {log.read_text()[-2000:]}")
         time.sleep(0.2)

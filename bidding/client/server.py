@@ -116,11 +116,11 @@ def upload(
     length: int,
     section: str,
     idempotency_key: str,
-    replaces: int | None = None,
+    replaces: str | None = None,
     chunk_size: int = 8 << 20,
     progress: Callable[[int], None] | None = None,
-) -> int:
-    """Upload resumably; return the bid id. A rerun with the same key continues where the
+) -> str:
+    """Upload resumably; return the bid's id (a UUID). A rerun with the same key continues where the
     server is, and a finished upload is not sent again."""
     metadata = f"section {_b64(section)},idempotency_key {_b64(idempotency_key)}"
     if replaces is not None:
@@ -137,7 +137,7 @@ def upload(
         head = session.request("HEAD", location, headers=TUS)
         refuse_unless_ok(head)
         if "Ggzy-Bid" in head.headers:
-            return int(head.headers["Ggzy-Bid"])
+            return head.headers["Ggzy-Bid"]
         if "Ggzy-Refused" in head.headers:
             raise CLIError("投标被拒绝", f"the upload was refused: {head.headers['Ggzy-Refused']}")
         offset = int(head.headers["Upload-Offset"])
@@ -161,4 +161,4 @@ def upload(
         if "Ggzy-Bid" in response.headers:
             if progress:
                 progress(length)
-            return int(response.headers["Ggzy-Bid"])
+            return response.headers["Ggzy-Bid"]

@@ -20,11 +20,10 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Bid',
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('size', models.BigIntegerField()),
                 ('sm3', models.CharField(max_length=64)),
                 ('received_at', models.DateTimeField()),
-                ('sequence', models.PositiveIntegerField(help_text='receipt number within the section')),
                 ('status', models.CharField(choices=[('received', 'Received'), ('replaced', 'Replaced'), ('withdrawn', 'Withdrawn')], default='received', max_length=16)),
                 ('manifest', models.JSONField()),
                 ('key_fingerprint', models.CharField(max_length=64)),
@@ -38,7 +37,7 @@ class Migration(migrations.Migration):
                 ('section', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bids', to='trading.section')),
             ],
             options={
-                'ordering': ['section', 'sequence'],
+                'ordering': ['section', 'received_at'],
             },
         ),
         migrations.CreateModel(
@@ -69,7 +68,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='Receipt',
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('kind', models.CharField(choices=[('received', 'Bid received'), ('withdrawn', 'Bid withdrawn')], max_length=16)),
                 ('payload', models.JSONField()),
                 ('signature', models.BinaryField()),
@@ -89,9 +88,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='bid',
             constraint=models.UniqueConstraint(condition=models.Q(('status', 'received')), fields=('section', 'organisation'), name='one_live_bid_per_bidder'),
-        ),
-        migrations.AddConstraint(
-            model_name='bid',
-            constraint=models.UniqueConstraint(fields=('section', 'sequence'), name='one_bid_per_sequence'),
         ),
     ]

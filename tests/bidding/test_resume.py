@@ -81,4 +81,6 @@ def test_a_killed_upload_resumes_and_gets_the_same_receipt(
     assert bid.sm3 == sm3_hex(data) and bid.size == len(data)
     receipt = json.loads((tmp_path / "bid.gbid.receipt.json").read_text())
     assert verify_receipt(receipt, signing.platform_public_key())
-    assert receipt["payload"]["sm3"] == sm3_hex(data) and receipt["payload"]["bid_id"] == bid.pk
+    assert receipt["payload"]["sm3"] == sm3_hex(data) and receipt["payload"]["bid_id"] == str(
+        bid.pk
+    )

@@ -1,6 +1,7 @@
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 import time_machine
@@ -27,11 +28,15 @@ def test_a_sealed_bid_sent_in_parts_gets_a_signed_receipt(
     data = seal_bid(section, bidder, tmp_path)
     response = upload_whole(bidder.client(), section, data, parts=4)
     assert response.status_code == 204, response.content
-    bid = Bid.objects.get(pk=int(response["Ggzy-Bid"]))
-    assert bid.sm3 == sm3_hex(data) and bid.size == len(data) and bid.sequence == 1
+    bid = Bid.objects.get(pk=UUID(response["Ggzy-Bid"]))
+    assert bid.sm3 == sm3_hex(data) and bid.size == len(data)
     receipts = bidder.client().get(f"/api/bids/{bid.pk}/receipt").json()
     assert len(receipts) == 1
     assert verify_receipt(receipts[0], signing.platform_public_key())
+    assert receipts[0]["payload"]["format"] == "ggzy-receipt/2"
+    assert (
+        receipts[0]["payload"]["bid_id"] == str(bid.pk) and "sequence" not in receipts[0]["payload"]
+    )
     assert receipts[0]["payload"]["sm3"] == sm3_hex(data)
     assert receipts[0]["payload"]["bidder"] == bidder.organisation.credit_code
     assert bid.manifest["section"]["code"] == section.code
@@ -145,9 +150,9 @@ def test_a_second_bid_is_refused_but_an_explicit_replace_works(
         bidder.client(), section, second, key="key-00000003", replaces=first["Ggzy-Bid"]
     )
     assert replaced.status_code == 204
-    old = Bid.objects.get(pk=int(first["Ggzy-Bid"]))
-    assert old.status == BidStatus.REPLACED and old.replaced_by_id == int(replaced["Ggzy-Bid"])
-    assert [bid.pk for bid in live_bids(section)] == [int(replaced["Ggzy-Bid"])]
+    old = Bid.objects.get(pk=UUID(first["Ggzy-Bid"]))
+    assert old.status == BidStatus.REPLACED and old.replaced_by_id == UUID(replaced["Ggzy-Bid"])
+    assert [bid.pk for bid in live_bids(section)] == [UUID(replaced["Ggzy-Bid"])]
 
 
 def test_a_retried_patch_at_an_old_offset_is_told_where_the_server_is(
@@ -195,7 +200,7 @@ def test_resuming_on_another_process_rebuilds_the_hash_from_storage(
     patch(client, location, data[:3000], 0)
     parts.hashers.forget(Upload.objects.get())  # what a different daphne process would have
     response = patch(client, location, data[3000:], 3000)
-    assert Bid.objects.get(pk=int(response["Ggzy-Bid"])).sm3 == sm3_hex(data)
+    assert Bid.objects.get(pk=UUID(response["Ggzy-Bid"])).sm3 == sm3_hex(data)
 
 
 def test_sending_more_than_declared_is_refused(
@@ -249,6 +254,6 @@ def test_the_same_legal_representative_is_flagged_not_refused(
     upload_whole(first.client(), section, seal_bid(section, first, tmp_path))
     response = upload_whole(second.client(), section, seal_bid(section, second, tmp_path))
     assert response.status_code == 204
-    bid = Bid.objects.get(pk=int(response["Ggzy-Bid"]))
+    bid = Bid.objects.get(pk=UUID(response["Ggzy-Bid"]))
     assert bid.flags[0]["signals"][0] == "same_legal_representative"
     assert bid.flags[0]["organisation"] == first.organisation.credit_code

@@ -15,10 +15,10 @@ from trading.models import Section, SectionStatus
 pytestmark = pytest.mark.django_db
 
 
-def bid_of(bidder: Bidder, section: Section, tmp_path: Path) -> int:
+def bid_of(bidder: Bidder, section: Section, tmp_path: Path) -> str:
     response = upload_whole(bidder.client(), section, seal_bid(section, bidder, tmp_path))
     assert response.status_code == 204, response.content
-    return int(response["Ggzy-Bid"])
+    return str(response["Ggzy-Bid"])
 
 
 def test_a_bidder_withdraws_before_the_deadline_and_gets_a_signed_receipt(

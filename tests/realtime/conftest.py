@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import time_machine
 
 from accounts.models import Person, Role
 from bidding.models import Bid
+from ggzy import clock
 from ggzy.celery import app as celery_app
 from ggzy.gm import envelope
 from realtime.models import Hall
@@ -55,12 +57,15 @@ def opening(
     eager_celery: None,
 ) -> Iterator[Opening]:
     files, bids = [], []
+    start = clock.now()
     for index, bidder in enumerate(bidders):
         data = seal_bid(section, bidder, tmp_path, price=f"4{index}850000.00")
-        response = upload_whole(bidder.client(), section, data)
+        # A second apart: the opening numbers bids in order of receipt time, bidders[0] first.
+        with time_machine.travel(start + dt.timedelta(seconds=index), tick=False):
+            response = upload_whole(bidder.client(), section, data)
         assert response.status_code == 204, response.content
         files.append(data)
-        bids.append(Bid.objects.get(pk=int(response["Ggzy-Bid"])))
+        bids.append(Bid.objects.get(pk=response["Ggzy-Bid"]))
     traveller = time_machine.travel(section.bid_deadline, tick=False)
     traveller.start()
     chronograph.apply_time_events(section.pk)

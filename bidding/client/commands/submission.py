@@ -14,6 +14,7 @@ import json
 import os
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,7 +42,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     submit.add_argument("file", metavar="BID.gbid")
     submit.add_argument("--section", required=True, metavar="CODE", help="section code")
     submit.add_argument(
-        "--replace", type=int, metavar="BID_ID", help="replace this live bid of yours"
+        "--replace",
+        nargs="?",
+        const=LIVE,
+        type=_bid_id,
+        metavar="BID_ID",
+        help="replace your live bid in this section (the one found there, or the bid with this "
+        "UUID)",
     )
     submit.add_argument("--chunk-size", type=int, default=8 << 20, metavar="BYTES")
     submit.add_argument("--progress", action="store_true", help="show progress on stderr")
@@ -51,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     withdraw = subparsers.add_parser(
         "withdraw", help="撤回投标 / withdraw a bid before the deadline"
     )
-    withdraw.add_argument("bid", type=int, metavar="BID_ID")
+    withdraw.add_argument("bid", type=_bid_id, metavar="BID_ID", help="the bid's UUID")
     withdraw.add_argument(
         "--out", metavar="RECEIPT.json", help="where to save the withdrawal receipt"
     )
@@ -75,6 +82,22 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     server_options(clock)
     clock.set_defaults(handler=run_time)
+
+
+LIVE = "live"  # ``--replace`` without a value: my live bid in the section
+
+
+def _bid_id(value: str) -> str:
+    """Bids are named by UUID (an integer id would have counted other bids [E21])."""
+    if value == LIVE:
+        return value
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"投标编号应为UUID / a bid id is a UUID (see ggzy-bid's receipts or /bidding/), "
+            f"not {value!r}"
+        ) from exc
 
 
 def server_options(parser: argparse.ArgumentParser) -> None:
@@ -121,7 +144,8 @@ def run_submit(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CLIError("无法读取投标文件", f"cannot read {path}: {exc.strerror}") from exc
     session = server.Session(server.resolve(args.server, args.token))
-    key = sm3_hex(f"{args.section}\n{digest}\n{args.replace or ''}".encode())[:32]
+    replaces = _live_bid(session, args.section) if args.replace == LIVE else args.replace
+    key = sm3_hex(f"{args.section}\n{digest}\n{replaces or ''}".encode())[:32]
     with path.open("rb") as handle:
         bid_id = server.upload(
             session,
@@ -129,7 +153,7 @@ def run_submit(args: argparse.Namespace) -> int:
             length=size,
             section=args.section,
             idempotency_key=key,
-            replaces=args.replace,
+            replaces=replaces,
             chunk_size=args.chunk_size,
             progress=_progress(size) if args.progress else None,
         )
@@ -144,10 +168,22 @@ def run_submit(args: argparse.Namespace) -> int:
     files.write_bytes(str(out), json.dumps(receipt, ensure_ascii=False, indent=2).encode())
     payload = receipt["payload"]
     print(
-        f"已送达 / received: bid {bid_id}, section {payload['section']}, sequence {payload['sequence']}, "
-        f"at {payload['received_at']} (server time)\nSM3 {digest}\nreceipt: {out}"
+        f"已送达 / received: bid {bid_id}, section {payload['section']}, "
+        f"at {payload['received_at']} (server time)\nSM3 {digest}\nreceipt: {out}\n"
+        "开标时按送达时间编号 / bids are numbered at the opening, in order of receipt time"
     )
     return EXIT_OK
+
+
+def _live_bid(session: server.Session, section: str) -> str:
+    """The UUID of my organisation's live bid in ``section`` (there is at most one [E27])."""
+    for bid in session.json("GET", "/api/bids"):
+        if bid["section"] == section and bid["status"] == "received":
+            return str(bid["id"])
+    raise CLIError(
+        "本单位在该标段没有有效投标，无需 --replace",
+        f"your organisation has no live bid in {section}: submit without --replace",
+    )
 
 
 def run_withdraw(args: argparse.Namespace) -> int:
