@@ -7,10 +7,11 @@ import base64
 import binascii
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
@@ -20,15 +21,39 @@ from rest_framework.views import APIView
 
 from accounts.models import Person
 from bidding import access, services
-from bidding.models import Bid, UploadState
-from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES
-from ggzy import signing
+from bidding.models import GONE, Bid, UploadState
+from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES, REASONS, Gone
+from ggzy import clock, signing
 from ggzy.errors import DomainError
 from supervision.middleware import client_address
 from trading import access as trading_access
 
 TUS_VERSION = "1.0.0"
 TUS_HEADERS = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store"}
+# HTTP status of the refusals on an upload's address (docs/upload-protocol.md); a ``Gone``
+# refusal (terminated, expired, refused: no parts left) is 410.
+STATUS_OF = {
+    "offset_mismatch": 409,
+    "late": 403,
+    "not_accepting": 403,
+    "not_bidder": 403,
+    "terminate_late": 403,
+    "complete": 409,
+    "open_quota": 409,
+    "empty_part": 400,
+    "storage_full": 507,
+}
+# After a 507 the client may retry this much later; what it sent is kept.
+STORAGE_RETRY_AFTER = "300"
+
+
+def _refusal(exc: DomainError, default: int) -> int:
+    return 410 if isinstance(exc, Gone) else STATUS_OF.get(exc.code, default)
+
+
+def _reason_header(reason: str) -> str:
+    """A bilingual reason in a header (a HEAD answer has no body): UTF-8, percent-encoded."""
+    return quote(reason, safe=" /:,;()[]")
 
 
 class OffsetOctetStream(BaseParser):
@@ -112,7 +137,15 @@ class UploadCollection(APIView):
                 "in the section, optional); base64",
             ),
         ],
-        responses={201: None},
+        responses={
+            201: None,
+            200: OpenApiResponse(description="this idempotency key already started an upload"),
+            400: OpenApiResponse(description="refused: code and bilingual detail"),
+            409: OpenApiResponse(
+                description="open_quota: the organisation's open uploads would exceed "
+                "BIDDING_OPEN_BYTES_PER_ORGANISATION; finish or DELETE one"
+            ),
+        },
         description="Start (or, with the same idempotency key, find) a resumable bid upload.",
     )
     def post(self, request: Request) -> Any:
@@ -126,14 +159,19 @@ class UploadCollection(APIView):
             )
         section = trading_access.section_for(request.user, {"code": meta.get("section", "")})
         replaces = access.bid_for(request.user, meta["replaces"]) if meta.get("replaces") else None
-        upload, created = services.upload_create(
-            section=section,
-            person=_person(request),
-            length=length,
-            idempotency_key=key,
-            replaces=replaces,
-            address=client_address(request.META),
-        )
+        try:
+            upload, created = services.upload_create(
+                section=section,
+                person=_person(request),
+                length=length,
+                idempotency_key=key,
+                replaces=replaces,
+                address=client_address(request.META),
+            )
+        except DomainError as exc:
+            if exc.code != "open_quota":
+                raise  # the project's handler answers the others, as before
+            return _tus(Response(exc.as_dict(), status=_refusal(exc, 400)))
         location = reverse("api:upload", args=[upload.id])
         return _tus(
             HttpResponse(status=201 if created else 200),
@@ -148,6 +186,17 @@ class UploadResource(APIView):
     @extend_schema(exclude=True)
     def head(self, request: Request, pk: str) -> Any:
         upload = access.upload_for(request.user, pk)
+        if upload.state in GONE or (
+            # The clock decides, not the chronograph's tick: past the deadline an open upload
+            # can never become a bid [E27, L28].
+            upload.state == UploadState.OPEN and clock.now() >= upload.section.bid_deadline
+        ):
+            code = upload.refusal_code or "expired"
+            reason = upload.refusal_reason or REASONS["expired"]
+            return _tus(
+                HttpResponse(status=410),
+                **{"Ggzy-Refused": code, "Ggzy-Reason": _reason_header(reason)},
+            )
         headers = {"Upload-Offset": str(upload.offset), "Upload-Length": str(upload.length)}
         if upload.state == UploadState.COMPLETE:
             headers["Ggzy-Bid"] = str(upload.bid.pk)
@@ -158,7 +207,18 @@ class UploadResource(APIView):
     @extend_schema(
         request={"application/offset+octet-stream": bytes},
         parameters=[OpenApiParameter("Upload-Offset", int, OpenApiParameter.HEADER, required=True)],
-        responses={204: None},
+        responses={
+            204: None,
+            400: OpenApiResponse(description="empty_part: a PATCH must carry bytes"),
+            403: OpenApiResponse(description="late / not_accepting (the upload is refused)"),
+            409: OpenApiResponse(description="offset_mismatch: Upload-Offset says where to go on"),
+            410: OpenApiResponse(description="terminated or expired: the upload is gone"),
+            422: OpenApiResponse(description="the bid is refused: code and bilingual detail"),
+            507: OpenApiResponse(
+                description="storage_full: nothing of this part stored, nothing lost; retry "
+                "after Retry-After seconds"
+            ),
+        },
         description="Append bytes at Upload-Offset (at most Ggzy-Max-Chunk per request). The "
         "request that completes the upload also verifies the envelope and files the bid; the "
         "response then carries Ggzy-Bid and the receipt is at /api/bids/{id}/receipt.",
@@ -177,13 +237,38 @@ class UploadResource(APIView):
                 address=client_address(request.META),
             )
         except DomainError as exc:
-            code = {"offset_mismatch": 409, "late": 403, "not_accepting": 403}.get(exc.code, 422)
+            code = _refusal(exc, 422)
             response = Response(exc.as_dict(), status=code)
-            return _tus(response, **{"Upload-Offset": str(upload.offset)} if code == 409 else {})
+            headers = {"Upload-Offset": str(upload.offset)} if code in (409, 507) else {}
+            if code == 507:
+                headers["Retry-After"] = STORAGE_RETRY_AFTER
+            return _tus(response, **headers)
         headers = {"Upload-Offset": str(upload.offset)}
         if upload.state == UploadState.COMPLETE:
             headers["Ggzy-Bid"] = str(upload.bid.pk)
         return _tus(HttpResponse(status=204), **headers)
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: None,
+            403: OpenApiResponse(description="terminate_late: after the deadline"),
+            404: OpenApiResponse(description="no such upload of your organisation"),
+            409: OpenApiResponse(description="complete: the upload is a bid; withdraw it"),
+            410: OpenApiResponse(description="the upload is already over"),
+        },
+        description="tus termination: abandon your open upload before the deadline; its "
+        "stored parts are deleted and the address answers 410 from then on.",
+    )
+    def delete(self, request: Request, pk: str) -> Any:
+        upload = access.upload_for(request.user, pk)
+        try:
+            services.upload_terminate(
+                upload=upload, person=_person(request), address=client_address(request.META)
+            )
+        except DomainError as exc:
+            return _tus(Response(exc.as_dict(), status=_refusal(exc, 409)))
+        return _tus(HttpResponse(status=204))
 
 
 class BidSerializer(serializers.ModelSerializer):

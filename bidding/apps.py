@@ -6,4 +6,4 @@ class BiddingConfig(AppConfig):
     verbose_name = "投标 Bidding"
 
     def ready(self) -> None:
-        from bidding import receivers  # noqa: F401  (answers count_live_bids)
+        from bidding import receivers  # noqa: F401  (count_live_bids, status_changed)

@@ -16,6 +16,13 @@ class UploadState(models.TextChoices):
     OPEN = "open", _("Uploading")
     COMPLETE = "complete", _("Complete")
     REFUSED = "refused", _("Refused")
+    # Ended by the bidder (tus termination) or by the deadline: parts deleted, address gone.
+    TERMINATED = "terminated", _("Terminated")
+    EXPIRED = "expired", _("Expired")
+
+
+# States whose upload has no stored bytes and whose address answers 410 Gone.
+GONE = frozenset({UploadState.TERMINATED, UploadState.EXPIRED})
 
 
 class Upload(models.Model):
@@ -43,8 +50,11 @@ class Upload(models.Model):
 
     class Meta:
         constraints = [
+            # A terminated upload frees its key: the same file may be sent again afresh.
             models.UniqueConstraint(
-                fields=["organisation", "section", "idempotency_key"], name="one_upload_per_key"
+                fields=["organisation", "section", "idempotency_key"],
+                condition=~Q(state="terminated"),
+                name="one_upload_per_key",
             )
         ]
 

@@ -9,14 +9,18 @@ always the hash of exactly what is stored.
 
 from __future__ import annotations
 
+import errno
 import io
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any, cast
 
+from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 from bidding.models import Upload
 from ggzy.gm.sm3 import SM3
@@ -81,17 +85,75 @@ class _CountingReader(io.RawIOBase):
         return bytes(data)
 
 
+class EmptyPart(Exception):
+    """The request carried no bytes: there is nothing to store."""
+
+
+class NoRoom(Exception):
+    """The local disk would fall below its reserve: nothing was stored, retry later."""
+
+
+class _Prefixed(io.RawIOBase):
+    """``head`` (already read from ``source``), then the rest of ``source``."""
+
+    def __init__(self, head: bytes, source: IO[bytes] | Any) -> None:
+        self._head = head
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            want = len(self._head) if size is None or size < 0 else size
+            data, self._head = self._head[:want], self._head[want:]
+            return data
+        return bytes(self._source.read(size))
+
+
+def _local_location() -> str | None:
+    """Where parts land when storage is the local file system; None for S3 and the like."""
+    if isinstance(default_storage, FileSystemStorage):
+        return str(default_storage.location)
+    return None
+
+
+def check_room(incoming: int) -> None:
+    """Refuse (``NoRoom``) a part of up to ``incoming`` bytes if the local disk would keep
+    less than ``BIDDING_MIN_FREE_BYTES`` free. Object storage (S3) is not checked: it has no
+    local disk to fill, and its own limits answer as errors of the storage call."""
+    location = _local_location()
+    if location is None:
+        return
+    folder = Path(location)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # MEDIA_ROOT is created on the first save
+    if shutil.disk_usage(folder).free - incoming < settings.BIDDING_MIN_FREE_BYTES:
+        raise NoRoom
+
+
 def store_part(upload: Upload, source: IO[bytes] | Any, *, limit: int) -> tuple[int, SM3, bool]:
     """Stream ``source`` into the upload's next part. Returns (bytes stored, the hash of
-    everything up to and including them, whether the source held more than ``limit``)."""
+    everything up to and including them, whether the source held more than ``limit``).
+    Raises ``EmptyPart`` (nothing touched) if the source holds no bytes, ``NoRoom`` if the
+    disk filled up while storing (the half-written part is removed)."""
+    head = bytes(source.read(min(READ_SIZE, limit + 1)))
+    if not head:
+        raise EmptyPart  # before storage or the running hash are touched
     hasher = hashers.take(upload)
-    reader = _CountingReader(source, limit, hasher)
+    reader = _CountingReader(_Prefixed(head, source), limit, hasher)
     name = upload.part_name(upload.parts + 1)
     # A crash between storing a part and recording it leaves an orphan under this name:
     # replace it rather than let storage pick another name.
     if default_storage.exists(name):
         default_storage.delete(name)
-    stored = default_storage.save(name, File(cast(IO[bytes], reader), name=name))
+    try:
+        stored = default_storage.save(name, File(cast(IO[bytes], reader), name=name))
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        discard_part(upload, upload.parts + 1)
+        raise NoRoom from exc
     if stored != name:  # storage renamed it: our numbering would break
         default_storage.delete(stored)
         raise OSError(f"storage refused part name {name}")

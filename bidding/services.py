@@ -9,16 +9,19 @@ left half-stored. A retry (same idempotency key, same offset) never makes a seco
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import IO, Any, BinaryIO, cast
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 
-from accounts.models import Person, Role
+from accounts.models import Organisation, Person, Role
 from accounts.services import active_key
 from bidding import parts
-from bidding.models import Bid, BidStatus, Receipt, ReceiptKind, Upload, UploadState
+from bidding.models import GONE, Bid, BidStatus, Receipt, ReceiptKind, Upload, UploadState
 from bidding.receipts import RECEIPT_FORMAT, receipt_message
-from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES, Refusal
+from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES, REASONS, Gone, Refusal, refused
 from ggzy import clock, signing
 from ggzy.errors import DomainError
 from ggzy.gm import envelope, sm2
@@ -66,9 +69,11 @@ def _create(
     organisation = person.organisation
     if person.role != Role.BIDDER or organisation is None:
         raise Refusal("not_bidder")
-    existing = Upload.objects.filter(
-        organisation=organisation, section=section, idempotency_key=key
-    ).first()
+    existing = (
+        Upload.objects.filter(organisation=organisation, section=section, idempotency_key=key)
+        .exclude(state=UploadState.TERMINATED)  # a terminated upload freed its key
+        .first()
+    )
     if existing is not None:
         if existing.length != length:
             raise DomainError(
@@ -86,6 +91,7 @@ def _create(
         or replaces.status != BidStatus.RECEIVED
     ):
         raise Refusal("bad_replace")
+    _check_open_quota(organisation, length)
     upload = Upload.objects.create(
         section=section,
         organisation=organisation,
@@ -112,6 +118,26 @@ def _create(
     return upload, True
 
 
+def _check_open_quota(organisation: Organisation, length: int) -> None:
+    """Open uploads hold disk until they finish or expire: one organisation's declared open
+    bytes, across all sections, stay under ``BIDDING_OPEN_BYTES_PER_ORGANISATION``. The
+    organisation's row is locked so that two creations cannot both fit in the same room."""
+    Organisation.objects.select_for_update().get(pk=organisation.pk)
+    quota = settings.BIDDING_OPEN_BYTES_PER_ORGANISATION
+    held = (
+        Upload.objects.filter(organisation=organisation, state=UploadState.OPEN).aggregate(
+            held=Sum("length")
+        )["held"]
+        or 0
+    )
+    if held + length > quota:
+        raise Refusal(
+            "open_quota",
+            f"配额 / quota {quota} bytes; 未完成 / open {held} bytes; "
+            f"本次 / this upload {length} bytes",
+        )
+
+
 def upload_append(
     *,
     upload: Upload,
@@ -133,13 +159,17 @@ def upload_append(
 def _append(
     upload: Upload, person: Person, offset: int, stream: IO[bytes] | Any, address: str | None
 ) -> Upload:
+    # Lock the upload's row only (``of``): PostgreSQL would otherwise lock the joined section
+    # and organisation for the whole part, queueing every other bidder of the section.
     locked = (
-        Upload.objects.select_for_update()
+        Upload.objects.select_for_update(of=("self",))
         .select_related("section", "organisation")
         .get(pk=upload.pk)
     )
     if locked.state == UploadState.COMPLETE and offset == locked.length:
         return locked  # a retry of the last PATCH after its answer was lost
+    if locked.state in GONE:
+        raise _gone(locked)
     if locked.state != UploadState.OPEN:
         raise DomainError(
             f"该上传已结束：{locked.refusal_reason or locked.state} / This upload is over",
@@ -152,12 +182,22 @@ def _append(
         )
     section = locked.section
     _check_accepting(section, clock.now())
-    count, hasher, overflow = parts.store_part(
-        locked, stream, limit=min(locked.length - locked.offset, MAX_PART_BYTES)
-    )
+    limit = min(locked.length - locked.offset, MAX_PART_BYTES)
+    # Refusals that end nothing: the upload stays open with what it had, the client resumes.
+    try:
+        parts.check_room(limit)
+        count, hasher, overflow = parts.store_part(locked, stream, limit=limit)
+    except parts.EmptyPart as exc:
+        raise refused("empty_part") from exc
+    except parts.NoRoom as exc:
+        raise refused("storage_full") from exc
     locked.parts += 1
     if overflow:
         raise Refusal("length_mismatch")
+    if count < locked.length - locked.offset and clock.now() >= section.bid_deadline:
+        # The part crossed the deadline while streaming: the bid cannot be complete in time,
+        # and the deadline's expiry may already have passed this (locked) upload by [E27].
+        raise Refusal("late")
     locked.offset += count
     locked.updated_at = clock.now()
     locked.save(update_fields=["offset", "parts", "updated_at"])
@@ -338,6 +378,97 @@ def _refuse_upload(upload: Upload, refusal: Refusal, *, address: str | None) -> 
             locked.save(update_fields=["state", "refusal_code", "refusal_reason", "updated_at"])
         _ledger_refusal(locked.section, locked.person, refusal, address=address, upload=locked)
         transaction.on_commit(lambda: parts.delete_all(locked))
+
+
+def _gone(upload: Upload) -> Gone:
+    reason = upload.refusal_reason or REASONS.get(upload.refusal_code, upload.state)
+    return Gone(reason, code=upload.refusal_code or upload.state)
+
+
+def upload_terminate(*, upload: Upload, person: Person, address: str | None = None) -> Upload:
+    """tus termination: the uploading organisation abandons an open upload before the
+    deadline. Its parts are deleted after commit; its address answers 410 from now on, and
+    its idempotency key is free for a fresh upload of the same file."""
+    with transaction.atomic():
+        locked = (
+            Upload.objects.select_for_update(of=("self",))
+            .select_related("section")
+            .get(pk=upload.pk)
+        )
+        section = locked.section
+        if (
+            person.role != Role.BIDDER
+            or person.organisation_id is None
+            or person.organisation_id != locked.organisation_id
+        ):
+            raise refused("not_bidder")
+        if locked.state == UploadState.COMPLETE:
+            raise refused("complete", f"bid {locked.bid.pk}")
+        if locked.state != UploadState.OPEN:
+            raise _gone(locked)
+        if clock.now() >= section.bid_deadline:
+            raise refused("terminate_late")  # [E27]: what is open now expires at the deadline
+        locked.state = UploadState.TERMINATED
+        locked.refusal_code = "terminated"
+        locked.refusal_reason = REASONS["terminated"]
+        locked.updated_at = clock.now()
+        locked.save(update_fields=["state", "refusal_code", "refusal_reason", "updated_at"])
+        ledger.append(
+            "bidding.upload.terminated",
+            actor=person,
+            target=locked,
+            address=address,
+            data={
+                "section": section.code,
+                "length": locked.length,
+                "offset": locked.offset,
+                "parts": locked.parts,
+            },
+            embargo_until=section.bid_deadline,
+        )
+        transaction.on_commit(partial(parts.delete_all, locked))
+    return locked
+
+
+def uploads_expire(*, section: Section, wait: bool = False) -> int:
+    """Expire every upload of ``section`` still open once it stopped accepting bids (the
+    deadline, or a cancellation): parts deleted after commit, each ledgered. Idempotent:
+    only open uploads are touched, so a late or repeated call is still correct.
+
+    Called by the chronograph with the section locked. A PATCH that is completing a bid
+    holds its upload's lock and then waits for the section's: waiting here for that upload
+    would deadlock, so locked uploads are skipped, and expired after commit (``wait``), once
+    the section's lock is released and that PATCH has ended."""
+    now = clock.now()
+    late = now >= section.bid_deadline
+    code = "expired" if late else "not_accepting"
+    reason = REASONS[code] if late else f"{REASONS[code]}: {section.status}"
+    with transaction.atomic():
+        still_open = Upload.objects.filter(section_id=section.pk, state=UploadState.OPEN)
+        expired = list(still_open.select_for_update(skip_locked=not wait))
+        for upload in expired:
+            upload.state = UploadState.EXPIRED
+            upload.refusal_code = code
+            upload.refusal_reason = reason
+            upload.updated_at = now
+            upload.save(update_fields=["state", "refusal_code", "refusal_reason", "updated_at"])
+            ledger.append(
+                "bidding.upload.expired",
+                actor=ledger.SYSTEM,
+                target=upload,
+                data={
+                    "section": section.code,
+                    "code": code,
+                    "length": upload.length,
+                    "offset": upload.offset,
+                    "parts": upload.parts,
+                },
+                embargo_until=section.bid_deadline,
+            )
+            transaction.on_commit(partial(parts.delete_all, upload))
+        if not wait and still_open.exclude(pk__in=[u.pk for u in expired]).exists():
+            transaction.on_commit(partial(uploads_expire, section=section, wait=True))
+    return len(expired)
 
 
 def _ledger_refusal(

@@ -229,6 +229,14 @@ STORAGES = {
 # Uploaded files (tender documents, bid parts) are the platform's alone, whatever the umask.
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Sealed-bid uploads (docs/upload-protocol.md). The declared lengths of one organisation's
+# open uploads, across all sections, may not exceed this (default: two 8 GiB bids); and a
+# part is accepted on the local file system only if this much disk stays free after it
+# (not checked for S3: object storage does not run out the same way).
+BIDDING_OPEN_BYTES_PER_ORGANISATION = env.int(
+    "BIDDING_OPEN_BYTES_PER_ORGANISATION", default=2 * 8 * 1024**3
+)
+BIDDING_MIN_FREE_BYTES = env.int("BIDDING_MIN_FREE_BYTES", default=1024**3)
 
 # --- Accounts, login, security ---------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Person"

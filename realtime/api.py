@@ -5,8 +5,8 @@ key share inside it; the record."""
 from __future__ import annotations
 
 import binascii
-from collections.abc import Sequence
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import Http404, HttpResponse

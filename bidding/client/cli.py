@@ -5,7 +5,8 @@ one line in Chinese and English on stderr, never a traceback:
 
 * exit 0: done (for ``verify``: the signature is valid);
 * exit 1: ``verify`` found the signature invalid;
-* exit 2: bad usage, unreadable file, wrong or missing password, a key that is not SM2.
+* exit 2: bad usage, unreadable file, wrong or missing password, a key that is not SM2;
+* exit 3: not now (the platform's storage is full): run the same command again later.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ environment:
                       password is asked on the terminal.
 
 exit status: 0 success / signature valid, 1 signature invalid, 2 usage, file, key or
-password error.
+password error, 3 try again later (submit: the platform's storage is full; it resumes).
 """
 
 

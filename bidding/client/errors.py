@@ -5,6 +5,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_INVALID = 1  # the answer is "no" (a signature that does not verify)
 EXIT_USAGE = 2  # the question could not be asked (bad arguments, files, keys, passwords)
+EXIT_LATER = 3  # not now: run the same command again later (the platform's storage is full)
 
 
 class CLIError(Exception):

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import unquote
 
 import requests
 
-from .errors import CLIError
+from .errors import EXIT_LATER, CLIError
 
 CREDENTIALS = (
     Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config"))
@@ -28,6 +29,9 @@ CREDENTIALS = (
 TUS = {"Tus-Resumable": "1.0.0"}
 RETRIES = 8
 TIMEOUT = 120
+# Answers that retrying at once cannot change: 507 (the platform's storage is full) asks the
+# bidder to come back later; resending the part eight times would only add to the load.
+FINAL = frozenset({507})
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,11 @@ class Session:
                         "无法连接平台", f"cannot reach {self.server.url}: {exc}"
                     ) from exc
             else:
-                if response.status_code < 500 or attempt == attempts:
+                if (
+                    response.status_code < 500
+                    or response.status_code in FINAL
+                    or attempt == attempts
+                ):
                     return response
             self._sleep(min(30.0, 0.5 * 2**attempt))
         raise AssertionError("unreachable")
@@ -103,6 +111,38 @@ def refuse_unless_ok(response: requests.Response) -> None:
     if response.status_code == 401:
         raise CLIError("未登录或令牌无效", f"not logged in or token invalid ({detail})")
     raise CLIError("平台拒绝", f"the platform refused (HTTP {response.status_code}): {detail}")
+
+
+def _bilingual(reason: str) -> tuple[str, str]:
+    """The server's "中文 / English" reason as (zh, en) for ``CLIError``."""
+    zh, separator, en = reason.partition(" / ")
+    return (zh, en) if separator else (reason, reason)
+
+
+def _detail(response: requests.Response) -> str:
+    try:
+        return str(response.json().get("detail", ""))
+    except ValueError:
+        return ""
+
+
+def _gone(code: str, reason: str) -> CLIError:
+    """The upload ended on the server (terminated, expired at the deadline): nothing more
+    can be sent to it."""
+    zh, en = _bilingual(reason or code)
+    return CLIError(f"上传已结束（{code}）：{zh}", f"the upload is over ({code}): {en}")
+
+
+def _storage_full(response: requests.Response, offset: int) -> CLIError:
+    retry = response.headers.get("Retry-After", "")
+    kept = response.headers.get("Upload-Offset", str(offset))
+    later = f" (~{retry} s)" if retry else ""
+    return CLIError(
+        f"平台存储空间暂时不足；已送达的 {kept} 字节已保留，请稍后重新运行同一命令续传",
+        f"the platform's storage is full for now; the {kept} bytes already received are kept: "
+        f"run the same command again later{later} and it resumes where it stopped",
+        EXIT_LATER,
+    )
 
 
 def _b64(value: str) -> str:
@@ -135,6 +175,11 @@ def upload(
     offset = int(created.headers.get("Upload-Offset", "0"))
     while True:
         head = session.request("HEAD", location, headers=TUS)
+        if head.status_code in (404, 410):
+            raise _gone(
+                head.headers.get("Ggzy-Refused", "gone"),
+                unquote(head.headers.get("Ggzy-Reason", "")),
+            )
         refuse_unless_ok(head)
         if "Ggzy-Bid" in head.headers:
             return head.headers["Ggzy-Bid"]
@@ -157,6 +202,11 @@ def upload(
         )
         if response.status_code == 409:
             continue  # the server is elsewhere (a lost answer): ask again
+        if response.status_code == 410:
+            body = response.json() if response.content else {}
+            raise _gone(body.get("code", "gone"), _detail(response))
+        if response.status_code == 507:
+            raise _storage_full(response, offset)
         refuse_unless_ok(response)
         if "Ggzy-Bid" in response.headers:
             if progress:

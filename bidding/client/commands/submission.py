@@ -2,7 +2,10 @@
 
 ``submit`` is resumable and idempotent: its idempotency key is derived from the section and
 the envelope's SM3, so rerunning the same command after a crash or a lost connection
-continues the same upload and can never make a second bid.
+continues the same upload and can never make a second bid. When the platform's storage is
+full (HTTP 507) nothing already sent is lost: it exits 3 and the same command, run later,
+resumes. An upload that is over on the server (410: terminated, or expired at the deadline)
+is reported with the platform's reason; after a termination the same command starts afresh.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     submit = subparsers.add_parser(
         "submit",
         help="上传加密投标文件（可断点续传）/ upload a sealed bid (resumable)",
-        description="Upload a .gbid, resuming where the server is; save and verify the receipt.",
+        description="Upload a .gbid, resuming where the server is; save and verify the receipt. "
+        "Exit 3: the platform's storage is full; run the same command later to resume.",
     )
     submit.add_argument("file", metavar="BID.gbid")
     submit.add_argument("--section", required=True, metavar="CODE", help="section code")

@@ -16,7 +16,7 @@ def number_existing_openings(apps, schema_editor):  # type: ignore[no-untyped-de
 class Migration(migrations.Migration):
     dependencies = [
         ("bidding", "0001_initial"),
-        ("realtime", "0001_initial"),
+        ("realtime", "0003_hall_rescue"),
     ]
 
     operations = [
