@@ -424,7 +424,7 @@ def upload_terminate(*, upload: Upload, person: Person, address: str | None = No
                 "offset": locked.offset,
                 "parts": locked.parts,
             },
-            embargo_until=section.bid_deadline,
+            embargo=section.embargo_scope,
         )
         transaction.on_commit(partial(parts.delete_all, locked))
     return locked
@@ -463,7 +463,7 @@ def uploads_expire(*, section: Section, wait: bool = False) -> int:
                     "offset": upload.offset,
                     "parts": upload.parts,
                 },
-                embargo_until=section.bid_deadline,
+                embargo=section.embargo_scope,
             )
             transaction.on_commit(partial(parts.delete_all, upload))
         if not wait and still_open.exclude(pk__in=[u.pk for u in expired]).exists():

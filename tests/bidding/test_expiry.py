@@ -64,7 +64,7 @@ def test_the_deadline_tick_expires_open_uploads_and_deletes_their_parts(
             assert " / " in more.json()["detail"]
     entries = LedgerEntry.objects.filter(action="bidding.upload.expired")
     assert {entry.target_id for entry in entries} == {str(u.id) for u in uploads}
-    assert all(entry.embargo_until == section.bid_deadline for entry in entries)
+    assert all(entry.embargo == section.embargo_scope for entry in entries)
 
 
 def test_a_late_or_repeated_tick_is_still_correct(

@@ -64,7 +64,7 @@ def test_the_owner_terminates_an_open_upload_and_its_parts_are_deleted(
     entry = LedgerEntry.objects.get(action="bidding.upload.terminated")
     assert entry.target_id == str(upload.id) and entry.network_address
     assert entry.data["section"] == section.code and entry.data["offset"] == 1000
-    assert entry.embargo_until == section.bid_deadline
+    assert entry.embargo == section.embargo_scope
 
 
 def test_a_terminated_upload_answers_410_with_a_bilingual_reason(
