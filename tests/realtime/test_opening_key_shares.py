@@ -406,7 +406,10 @@ def test_one_holders_wrong_share_does_not_block_the_rescue(rescue: Opening) -> N
     index = share_row(rescue.section, rescue.holders.centre).index
     forged = shamir.Share(index, 12345).to_bytes().hex()
     centre = person_of(rescue.holders, "centre")
-    assert client_of(centre).post(url(rescue.section), {"share": forged}, format="json").ok
+    assert (
+        client_of(centre).post(url(rescue.section), {"share": forged}, format="json").status_code
+        == 200
+    )
     refused = give(rescue, "regulator")
     assert refused.status_code == 400 and "do not rebuild" in refused.json()["detail"]
     assert not ShareSubmission.objects.filter(holder=rescue.holders.regulator).exists()
