@@ -219,7 +219,8 @@ class Share(APIView):
         "platform failed to decrypt; the regulator's share first). GET: your organisation's "
         "sealed share (hex). POST: the opened share (hex); the key is rebuilt once the "
         "regulator's share and another are in. 404 for anyone who holds no share; 409 "
-        "outside the rescue, saying when it becomes possible. Every call is ledgered."
+        "outside the rescue, saying when it becomes possible. Every release, use and refusal "
+        "to a holder is ledgered (never the share)."
     )
     def get(self, request: Request, code: str) -> Response:
         held = rescue.release_share(
