@@ -41,7 +41,8 @@ def _cipher(secret: str) -> Cipher[modes.ECB]:
     mac.update(b"ggzy ledger admin object ids")
     # One block per id: ECB of a single block is the block cipher itself, a keyed
     # permutation (no data is encrypted here, only a number is made unguessable).
-    return Cipher(algorithms.SM4(mac.finalize()[:16]), modes.ECB())  # noqa: S305 - one block
+    key = mac.finalize()[:16]
+    return Cipher(algorithms.SM4(key), modes.ECB())  # noqa: S305  # nosec B305
 
 
 def opaque_id(model: type[models.Model], sequence: int) -> str:
