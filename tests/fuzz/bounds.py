@@ -10,10 +10,12 @@ the targets check by counting where counting is possible.
 
 from __future__ import annotations
 
+import random
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from unittest import mock
 
 from hypothesis import settings
 
@@ -53,3 +55,15 @@ def outcome(allowed: tuple[type[_E], ...], call: Callable[[], _T]) -> _T | _E:
         return call()
     except allowed as exc:
         return exc
+
+
+@contextmanager
+def reproducible_randomness(seed: int = 20260101) -> Iterator[None]:
+    """``secrets`` seeded while seed inputs are made (keys, nonces, salts), so that a
+    derandomized run mutates the same bytes on every machine and a failure reproduces."""
+    seeded = random.Random(seed)
+    with (
+        mock.patch("secrets.token_bytes", lambda size: seeded.randbytes(size)),
+        mock.patch("secrets.randbelow", lambda bound: seeded.randrange(bound)),
+    ):
+        yield

@@ -28,7 +28,7 @@ from pyasn1_modules import rfc5280
 from ggzy.gm import der, keyformats, pbes2, sm2
 from ggzy.gm.errors import GMError
 from ggzy.gm.pem import pem_blocks, pem_encode
-from tests.fuzz.bounds import bounded_memory, examples, outcome
+from tests.fuzz.bounds import bounded_memory, examples, outcome, reproducible_randomness
 
 pytestmark = pytest.mark.fuzz
 
@@ -41,7 +41,7 @@ KEY = sm2.SM2PrivateKey(0x3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81
 def sm2_certificate_der(key: sm2.SM2PublicKey) -> bytes:
     """An X.509 certificate holding ``key`` (signed by a P-256 issuer: the reader takes the
     subject's key and checks no signature, so the issuer's algorithm does not matter)."""
-    issuer = ec.generate_private_key(ec.SECP256R1())
+    issuer = ec.derive_private_key(0x6767_7A79, ec.SECP256R1())  # fixed: the same bytes every run
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ggzy fuzz")])
     moment = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     built = (
@@ -52,7 +52,7 @@ def sm2_certificate_der(key: sm2.SM2PublicKey) -> bytes:
         .serial_number(1)
         .not_valid_before(moment)
         .not_valid_after(moment + datetime.timedelta(days=1))
-        .sign(issuer, hashes.SHA256())
+        .sign(issuer, hashes.SHA256(), ecdsa_deterministic=True)
     )
     cert, _ = decoder.decode(
         built.public_bytes(serialization.Encoding.DER), asn1Spec=rfc5280.Certificate()
@@ -65,6 +65,11 @@ def sm2_certificate_der(key: sm2.SM2PublicKey) -> bytes:
 @cache
 def private_seeds() -> list[bytes]:
     d, point = KEY._d, KEY.public_key()._point
+    with reproducible_randomness():
+        return _private_seeds(d, point)
+
+
+def _private_seeds(d: int, point: tuple[int, int]) -> list[bytes]:
     return [
         KEY.to_pem(),
         KEY.to_der(),
@@ -161,10 +166,14 @@ def test_public_key_and_certificate_reading_raises_only_gm_errors(data: bytes) -
 
 @cache
 def wire_seeds() -> list[bytes]:
-    return [
-        KEY.sign(b"fuzz"),
-        KEY.public_key().encrypt(b"a content key 16"),
-    ]
+    with reproducible_randomness():
+        return [KEY.sign(b"fuzz"), KEY.public_key().encrypt(b"a content key 16")]
+
+
+@cache
+def _encrypted_key_der() -> bytes:
+    with reproducible_randomness():
+        return pem_blocks(KEY.to_pem(PASSWORD, iterations=FAST_ITERATIONS))[0][1]
 
 
 @examples(150)
@@ -182,7 +191,7 @@ def test_signature_and_ciphertext_der_raise_only_their_documented_errors(data: b
 
 
 @examples(200)
-@given(mutated([pem_blocks(KEY.to_pem(PASSWORD, iterations=FAST_ITERATIONS))[0][1]]))
+@given(mutated([_encrypted_key_der()]))
 def test_an_encrypted_key_refuses_with_gm_errors_and_bounded_pbkdf2(
     _count_pbkdf2: list[int], data: bytes
 ) -> None:
