@@ -36,12 +36,12 @@ lint: install audit
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/bandit -c pyproject.toml -r $(SOURCE_DIRS) -q
 
-## audit: known vulnerabilities in the locked dependencies (PyPI's JSON API, one request per
-## package and version). --strict turns "could not be audited" into a failure, so a run that
-## cannot reach the service fails loudly instead of passing with nothing checked. To accept a
-## reported vulnerability add `--ignore-vuln ID` here with a comment saying why.
+## audit: known vulnerabilities in the locked dependencies (pip-audit --strict against PyPI's
+## per-version JSON API). Where that API is unreachable it says loudly that no audit ran
+## (GGZY_REQUIRE_AUDIT=1: fail instead). To accept a reported vulnerability add
+## `--ignore-vuln ID` in scripts/audit with a comment saying why.
 audit: install
-	$(VENV)/bin/pip-audit -r requirements.lock --strict --progress-spinner off --disable-pip --no-deps
+	VENV=$(VENV) scripts/audit
 
 typecheck: install
 	DEBUG=true $(VENV)/bin/mypy .

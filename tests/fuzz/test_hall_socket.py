@@ -97,14 +97,6 @@ def test_any_json_message_leaves_the_socket_usable(
     _exchange(opening.section.code, frames)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(ValueError, RecursionError),  # JSONDecodeError, "No text section", "[[[[…"
-    reason="issue 7 finding 'Websocket: a malformed or binary frame closes the socket with 1011 "
-    "and a traceback': HallConsumer raises JSONDecodeError on text that is not JSON, ValueError "
-    "on a binary frame, RecursionError on '[' * 5000. The consumer's hardening (another branch) "
-    "fixes it: remove this mark after merge (strict: an XPASS fails until then).",
-)
 @examples(25, report_multiple_bugs=False, **socket_settings)
 @given(
     st.lists(
