@@ -1,0 +1,384 @@
+"""The authorization matrix: for every route, every method it answers, every role and the
+three stages that change visibility, what the role gets.
+
+Roles, in the order of each cell string (tests/security/world.py):
+
+    anonymous · bidder (of the section; the routes name its bid) · other_bidder (no bid here)
+    · tenderee · other_tenderee (another project's) · centre (the hosting centre's staff)
+    · regulator · expert · superuser
+
+Stages: before the deadline (three bids in) · opening (the hall's decryption window) ·
+closed (the record signed). ``same(x)`` is one cell string for all three.
+
+A  allowed and done (2xx, or a redirect that is not to a login page)
+R  the rights let it through; the service refused the request or the stage (400/409/410/422)
+D  refused for who is asking (401, 403, or a redirect to a login page)
+N  not found (404; for an object, the same answer as for one that does not exist)
+
+A new route fails the suite until it has a row here; a row is a decision, review it as one.
+Before the deadline no cell may let anyone but the bidder's organisation learn of its bid
+[E21, E27]: see the receipt, upload, withdraw and ledger-entry rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Stages = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: dict[str, Stages]  # method → (before, opening, closed)
+
+
+def same(cells: str) -> Stages:
+    return (cells, cells, cells)
+
+
+ROWS: dict[str, Row] = {
+    "/admin/(?P<url>.*)$": Row({"GET": same("DDDDDNDDN"), "POST": same("DDDDDNDDN")}),
+    "/admin/accounts/organisation/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/accounts/organisationkey/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/accounts/person/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/auth/group/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/axes/accessattempt/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/axes/accessfailurelog/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/axes/accesslog/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/knox/authtoken/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/supervision/ledgercheckpoint/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/supervision/ledgerentry/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "accounts:dashboard": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    "accounts:key_retire": Row({"POST": same("DANNNDDNA")}),
+    "accounts:keys": Row({"GET": same("DANNNAANA"), "POST": same("DANNNDDNA")}),
+    "accounts:login": Row(
+        {
+            "GET": same("AAAAAAAAA"),
+            "POST": same("AAAAAAAAA"),
+            "PUT": same("AAAAAAAAA"),
+        }
+    ),
+    "accounts:logout": Row({"POST": same("AAAAAAAAA")}),
+    "accounts:organisation_edit": Row({"GET": same("DANNNDDNA"), "POST": same("DANNNDDNA")}),
+    "accounts:people": Row({"GET": same("DANNNAANA"), "POST": same("DANNNDDNA")}),
+    "accounts:person_deactivate": Row({"POST": same("DANNNDDNA")}),
+    "accounts:register": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "accounts:tokens": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    "admin:accounts_organisation_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:accounts_organisation_change": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:accounts_organisation_changelist": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:accounts_organisation_delete": Row(
+        {
+            "GET": same("DDDDDDDDD"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:accounts_organisation_history": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:accounts_organisationkey_add": Row(
+        {
+            "GET": same("DDDDDDDDD"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:accounts_organisationkey_change": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDDDDA"),
+        }
+    ),
+    "admin:accounts_organisationkey_changelist": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:accounts_organisationkey_delete": Row(
+        {
+            "GET": same("DDDDDDDDD"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:accounts_organisationkey_history": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:accounts_person_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:accounts_person_change": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:accounts_person_changelist": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:accounts_person_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:accounts_person_history": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:app_list": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:auth_group_add": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:auth_group_change": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:auth_group_changelist": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:auth_group_delete": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:auth_group_history": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:auth_user_password_change": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:autocomplete": Row({"GET": same("DDDDDDDDD")}),
+    "admin:axes_accessattempt_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:axes_accessattempt_change": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:axes_accessattempt_changelist": Row(
+        {
+            "GET": same("DDDDDDDDA"),
+            "POST": same("DDDDDDDDA"),
+        }
+    ),
+    "admin:axes_accessattempt_delete": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:axes_accessattempt_history": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:axes_accessfailurelog_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:axes_accessfailurelog_change": Row(
+        {
+            "GET": same("DDDDDDDDA"),
+            "POST": same("DDDDDDDDA"),
+        }
+    ),
+    "admin:axes_accessfailurelog_changelist": Row(
+        {
+            "GET": same("DDDDDDDDA"),
+            "POST": same("DDDDDDDDA"),
+        }
+    ),
+    "admin:axes_accessfailurelog_delete": Row(
+        {
+            "GET": same("DDDDDDDDA"),
+            "POST": same("DDDDDDDDA"),
+        }
+    ),
+    "admin:axes_accessfailurelog_history": Row(
+        {
+            "GET": same("DDDDDDDDA"),
+            "POST": same("DDDDDDDDA"),
+        }
+    ),
+    "admin:axes_accesslog_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:axes_accesslog_change": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:axes_accesslog_changelist": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:axes_accesslog_delete": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:axes_accesslog_history": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:index": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:jsi18n": Row({"GET": same("DDDDDADDA")}),
+    "admin:knox_authtoken_add": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:knox_authtoken_change": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:knox_authtoken_changelist": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:knox_authtoken_delete": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:knox_authtoken_history": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    "admin:login": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "admin:logout": Row({"POST": same("AAAAAAAAA")}),
+    "admin:password_change": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:password_change_done": Row({"GET": same("DDDDDADDA")}),
+    "admin:supervision_ledgercheckpoint_add": Row(
+        {
+            "GET": same("DDDDDDDDD"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:supervision_ledgercheckpoint_change": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:supervision_ledgercheckpoint_changelist": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:supervision_ledgercheckpoint_delete": Row(
+        {
+            "GET": same("DDDDDDDDD"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:supervision_ledgercheckpoint_history": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:supervision_ledgerentry_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    # The embargoed entry (the bid received) is not found before the deadline [E21].
+    "admin:supervision_ledgerentry_change": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    "admin:supervision_ledgerentry_changelist": Row(
+        {
+            "GET": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+        }
+    ),
+    "admin:supervision_ledgerentry_delete": Row(
+        {
+            "GET": same("DDDDDDDDD"),
+            "POST": same("DDDDDDDDD"),
+        }
+    ),
+    # Likewise its history.
+    "admin:supervision_ledgerentry_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:view_on_site": Row({"GET": same("DDDDDNDDN"), "POST": same("DDDDDNDDN")}),
+    "api:bids": Row({"GET": same("DAAAAAAAA")}),
+    "api:docs": Row({"GET": same("AAAAAAAAA")}),
+    "api:hall": Row({"GET": same("AAAAAAAAA")}),
+    "api:hall-advance": Row({"POST": same("DDDDDRDDR")}),
+    "api:hall-answer": Row({"POST": same("DRRRRRRRR")}),
+    # Before the deadline there is nothing to decrypt: not found, even for the owner.
+    "api:hall-key": Row({"POST": ("DNNNNNNNN", "DRDDDDDDD", "DRDDDDDDD")}),
+    "api:hall-objection": Row({"GET": ("NNNNNNNNN", "NNNNNNNNN", "AAAAAAAAA")}),
+    "api:hall-objection-answer": Row({"POST": ("DNNNNNNNN", "DNNNNNNNN", "DDDRDRDDR")}),
+    "api:hall-objections": Row({"GET": same("AAAAAAAAA"), "POST": same("DRRRRRRRR")}),
+    "api:hall-record": Row({"GET": ("NNNNNNNNN", "NNNNNNNNN", "AAAAAAAAA")}),
+    "api:hall-rescue": Row({"POST": same("DDDDDRDDR")}),
+    # [E27, E31] Key holders (tenderee, centre, regulator) reach the service but are
+    # refused (R) outside a host-started rescue; everyone else: not found.
+    "api:hall-share": Row({"GET": same("DNNRNRRNN"), "POST": same("DNNRNRRNN")}),
+    "api:hall-sign-in": Row({"POST": ("DRRRRRRRR", "DADDDDDDD", "DRRRRRRRR")}),
+    "api:me": Row({"GET": same("DAAAAAAAA")}),
+    "api:organisation-keys": Row({"GET": same("DANNNAANA"), "POST": same("DRNNNDDNR")}),
+    "api:platform-key": Row({"GET": same("AAAAAAAAA")}),
+    # A bid exists only for its own organisation: not found for everyone else, always.
+    "api:receipt": Row({"GET": same("DANNNNNNN")}),
+    "api:schema": Row({"GET": same("AAAAAAAAA")}),
+    "api:section": Row({"GET": same("AAAAAAAAA")}),
+    "api:time": Row({"GET": same("AAAAAAAAA")}),
+    "api:token": Row({"POST": same("RRRRRRRRR")}),
+    # An upload exists only for its own organisation [E21].
+    "api:upload": Row({"DELETE": same("DRNNNNNNN"), "PATCH": same("DANNNNNNN")}),
+    "api:uploads": Row({"POST": same("DRRRRRRRR")}),
+    "api:withdraw": Row({"POST": ("DANNNNNNN", "DRNNNNNNN", "DRNNNNNNN")}),
+    "bidding:my_bids": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    "bidding:receipt": Row({"GET": same("DANNNNNNN"), "POST": same("DANNNNNNN")}),
+    "bidding:upload": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    "bidding:withdraw": Row({"POST": same("DANNNNNNN")}),
+    "home": Row({"GET": same("AAAAAAAAA")}),
+    "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
+    "set_language": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "trading:announcements": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "trading:answer": Row({"POST": same("DDDADDDDD")}),
+    "trading:cancel": Row({"POST": same("DDDADDDDD")}),
+    "trading:clarify": Row({"POST": same("DDDADDDDD")}),
+    "trading:document_upload": Row({"POST": same("DDDADDDDD")}),
+    "trading:download": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "trading:manage": Row({"GET": same("DDDADDDDD"), "POST": same("DDDADDDDD")}),
+    "trading:my_sections": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    "trading:object": Row({"POST": same("DAAAAAAAA")}),
+    "trading:opening_key": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "trading:publish": Row({"POST": same("DDDADDDDD")}),
+    "trading:section": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "trading:section_new": Row({"GET": same("DNNANDDND"), "POST": same("DNNANDDND")}),
+}
+
+# Halls are public [E29]: everyone may watch; a section that does not exist (or is a draft)
+# has no hall anyone can find.
+WEBSOCKET_ROWS: dict[str, dict[str, Stages]] = {
+    "/ws/halls/<str:code>/": {
+        "section": same("AAAAAAAAA"),
+        "missing": same("NNNNNNNNN"),
+    },
+    # Every other path is refused at the handshake (4404), never a server error.
+    "/": {"unknown": same("NNNNNNNNN")},
+}

@@ -1,0 +1,124 @@
+"""Which object each route's parameters name in a world: the section's own bid, bidder,
+documents… so that a cell says what one role may do to this section's things."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+
+from accounts.models import Organisation
+from accounts.services import CENTRE_STAFF_GROUP
+from supervision.admin import opaque_id
+from supervision.models import LedgerCheckpoint, LedgerEntry
+from tests.security.world import MISSING_ID, World
+
+Kwargs = Callable[[World], dict[str, Any]]
+
+
+def _code(world: World) -> dict[str, Any]:
+    return {"code": world.section.code}
+
+
+def _organisation(world: World) -> dict[str, Any]:
+    return {"pk": world.organisation.pk}
+
+
+def _section_pk(world: World) -> dict[str, Any]:
+    return {"pk": world.section.pk}
+
+
+def _bid(world: World) -> dict[str, Any]:
+    return {"pk": world.bid.pk}
+
+
+ROUTE_OBJECTS: dict[str, Kwargs] = {
+    "accounts:organisation_edit": _organisation,
+    "accounts:people": _organisation,
+    "accounts:keys": _organisation,
+    "api:organisation-keys": _organisation,
+    "accounts:person_deactivate": lambda w: {
+        "pk": w.organisation.pk,
+        "person_pk": w.extra["colleague"].pk,
+    },
+    "accounts:key_retire": lambda w: {"pk": w.key.pk},
+    "trading:section": _code,
+    "trading:object": _code,
+    "trading:opening_key": _code,
+    "bidding:upload": _code,
+    "realtime:hall": _code,
+    "api:section": _code,
+    "api:hall": _code,
+    "api:hall-sign-in": _code,
+    "api:hall-advance": _code,
+    "api:hall-answer": _code,
+    "api:hall-objections": _code,
+    "api:hall-share": _code,
+    "api:hall-record": _code,
+    "api:hall-key": lambda w: {"code": w.section.code, "bid": w.bid.pk},
+    "api:hall-rescue": _code,
+    "api:hall-objection": lambda w: {
+        "code": w.section.code,
+        "pk": w.hall_objection.pk if w.hall_objection else MISSING_ID,
+    },
+    "api:hall-objection-answer": lambda w: {
+        "code": w.section.code,
+        "pk": w.hall_objection.pk if w.hall_objection else MISSING_ID,
+    },
+    "trading:download": lambda w: {"pk": w.document.pk},
+    "trading:section_new": lambda w: {"project_pk": w.project.pk},
+    "trading:manage": _section_pk,
+    "trading:document_upload": _section_pk,
+    "trading:publish": _section_pk,
+    "trading:clarify": _section_pk,
+    "trading:cancel": _section_pk,
+    "trading:answer": lambda w: {"pk": w.section.pk, "objection_pk": w.objection.pk},
+    "bidding:receipt": _bid,
+    "bidding:withdraw": _bid,
+    "api:receipt": _bid,
+    "api:withdraw": _bid,
+    "api:upload": lambda w: {"pk": w.bid.upload_id},
+    "admin:view_on_site": lambda w: {
+        "content_type_id": ContentType.objects.get_for_model(Organisation).pk,
+        "object_id": w.organisation.pk,
+    },
+    "admin:auth_user_password_change": lambda w: {"id": w.person.pk},
+    "admin:app_list": lambda w: {"app_label": "accounts"},
+    "/admin/(?P<url>.*)$": lambda w: {"url": "no/such/page/"},
+}
+
+# The object each admin screen shows, by "app_model".
+ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
+    "auth_group": lambda w: Group.objects.get(name=CENTRE_STAFF_GROUP).pk,
+    "knox_authtoken": lambda w: w.token_id,
+    "axes_accessattempt": lambda w: w.axes_ids["accessattempt"],
+    "axes_accesslog": lambda w: w.axes_ids["accesslog"],
+    "axes_accessfailurelog": lambda w: w.axes_ids["accessfailurelog"],
+    "supervision_ledgerentry": lambda w: opaque_id(LedgerEntry, w.ledger_entry.pk),
+    "supervision_ledgercheckpoint": lambda w: opaque_id(LedgerCheckpoint, w.checkpoint.pk),
+    "accounts_organisation": lambda w: w.organisation.pk,
+    "accounts_person": lambda w: w.person.pk,
+    "accounts_organisationkey": lambda w: w.key.pk,
+}
+
+
+def admin_model(key_or_pattern: str) -> str | None:
+    """The "app_model" an admin route belongs to, if it is a model's screen."""
+    for model in ADMIN_OBJECTS:
+        if (
+            key_or_pattern.startswith(f"admin:{model}_")
+            or f"/admin/{model.replace('_', '/', 1)}/" in key_or_pattern
+        ):
+            return model
+    return None
+
+
+def kwargs_for(key: str, pattern: str, world: World) -> dict[str, Any]:
+    if key in ROUTE_OBJECTS:
+        return ROUTE_OBJECTS[key](world)
+    model = admin_model(key)
+    if model is not None and "object_id" in pattern:
+        return {"object_id": ADMIN_OBJECTS[model](world)}
+    return {}

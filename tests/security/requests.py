@@ -1,0 +1,80 @@
+"""Make one request as one role, change nothing, and classify the answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Person
+from tests.security.routes import Route
+
+ALLOW, REFUSED, DENY, HIDDEN = "A", "R", "D", "N"
+LOGIN_PATHS = ("/accounts/login/", "/admin/login/")
+ADMIN_SESSION_PATHS = ("/admin/login/", "/admin/logout/")
+
+
+def outcome(response: HttpResponse, path: str) -> str:
+    """A: allowed and done (2xx, or a redirect that is not to a login page); R: the rights
+    let it through, but the service refused the request or the stage (400, 409, 410, 422 —
+    e.g. a key share asked for before the deadline); D: refused for who is asking (401, 403,
+    or a redirect to a login page); N: not found (404 — nothing tells it from an object that
+    does not exist); E: a server error; M/T: method not allowed / throttled (never expected
+    in the matrix)."""
+    status = response.status_code
+    if status >= 500:
+        return "E"
+    if status == 404:
+        return HIDDEN
+    if status in (400, 409, 410, 422):
+        return REFUSED
+    if status in (401, 403):
+        return DENY
+    if status in (301, 302, 303, 307, 308):
+        location = response.get("Location", "")
+        if any(path in location for path in LOGIN_PATHS):
+            return DENY
+        # Django admin answers an object it will not show with a redirect to its index,
+        # exactly as for one that does not exist.
+        to_index = location.rstrip("/").endswith("/admin")
+        own_screen = path.startswith("/admin/") and not path.startswith(ADMIN_SESSION_PATHS)
+        return HIDDEN if to_index and own_screen else ALLOW
+    if status == 405:
+        return "M"
+    if status == 429:
+        return "T"
+    return ALLOW
+
+
+def path_of(route: Route, kwargs: dict[str, Any]) -> str:
+    if not route.key.startswith("/"):
+        return reverse(route.key, kwargs=kwargs)
+    path = route.pattern.replace("^", "").replace("$", "")
+    for name, value in kwargs.items():
+        path = re.sub(rf"<(?:\w+:)?{name}>", str(value), path)
+    return path
+
+
+class Caller:
+    """One role's browser: logged in once; every request runs in a savepoint that is rolled
+    back, so the world stays as it was (a logout or a withdrawal undoes itself)."""
+
+    def __init__(self, person: Person | None) -> None:
+        self.client = Client(raise_request_exception=False, REMOTE_ADDR="192.0.2.10")
+        if person is not None:
+            self.client.force_login(person)
+        self.cookies = {name: morsel.value for name, morsel in self.client.cookies.items()}
+
+    def send(self, method: str, path: str) -> Any:
+        cache.clear()  # throttle buckets: the matrix is about rights, not rates
+        for name, value in self.cookies.items():
+            self.client.cookies[name] = value
+        with transaction.atomic():
+            response = self.client.generic(method, path)
+            transaction.set_rollback(True)
+        return response

@@ -1,0 +1,90 @@
+"""The authorization matrix for the websocket routes: each role, each stage, connected (A)
+or refused (N: closed 4404, as for a hall that does not exist)."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from accounts.models import Person
+from ggzy.asgi import application
+from tests.bidding.conftest import Bidder, bidders, section  # noqa: F401
+from tests.realtime.conftest import eager_celery  # noqa: F401
+from tests.security import matrix
+from tests.security.routes import websocket_routes
+from tests.security.world import ROLES, STAGES, build
+from tests.trading.conftest import Holders, draft, holders, project, published, tenderee  # noqa: F401
+from trading.models import Section
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def test_every_websocket_route_has_a_row_in_the_matrix() -> None:
+    assert sorted(route.key for route in websocket_routes()) == sorted(matrix.WEBSOCKET_ROWS)
+
+
+def connects(person: Person | None, path: str) -> str:
+    headers = [ORIGIN, (b"host", b"localhost")]
+    if person is not None:
+        client = Client()
+        client.force_login(person)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
+
+    async def attempt() -> str:
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, code = await communicator.connect(timeout=5)
+        if connected:
+            first = await communicator.receive_json_from(timeout=5)
+            await communicator.disconnect()
+            return "A" if first.get("type") == "snapshot" else "?"
+        return "N" if code == 4404 else f"closed {code}"
+
+    return async_to_sync(attempt)()
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_role_connects_as_the_matrix_says(
+    stage: str,
+    section: Section,  # noqa: F811
+    bidders: list[Bidder],  # noqa: F811
+    holders: Holders,  # noqa: F811
+    tmp_path: Path,
+    eager_celery: None,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with ExitStack() as stack:
+        world = build(
+            stage,
+            section=section,
+            bidders=bidders,
+            holders=holders,
+            tmp_path=tmp_path,
+            stack=stack,
+            capture=django_capture_on_commit_callbacks,
+        )
+        wrong = []
+        paths = {
+            "section": world.section.code,
+            "missing": "NO-SUCH-SECTION",
+            "unknown": "/ws/no/such/route/",
+        }
+        for route in websocket_routes():
+            for target, cells in matrix.WEBSOCKET_ROWS[route.key].items():
+                path = route.pattern.replace("<str:code>", paths[target])
+                if target == "unknown":
+                    path = paths[target]
+                for role, cell in zip(ROLES, cells[STAGES.index(stage)], strict=True):
+                    got = connects(world.people[role], path)
+                    if got != cell:
+                        wrong.append(f"{path} as {role}: expected {cell}, got {got}")
+        assert wrong == [], "\n".join(wrong)
