@@ -8,50 +8,21 @@ from __future__ import annotations
 
 import os
 import uuid
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.bidding.conftest import Bidder, bidders, section  # noqa: F401
-from tests.realtime.conftest import eager_celery  # noqa: F401
 from tests.security import matrix
+from tests.security.conftest import MakeWorld
 from tests.security.objects import kwargs_for
 from tests.security.requests import HIDDEN, Caller, outcome, path_of
 from tests.security.routes import http_routes
-from tests.security.world import MISSING_ID, MISSING_UUID, ROLES, STAGES, World, build
-from tests.trading.conftest import Holders, draft, holders, project, published, tenderee  # noqa: F401
-from trading.models import Section
+from tests.security.world import MISSING_ID, MISSING_UUID, ROLES, STAGES, World
 
 pytestmark = pytest.mark.django_db
 
 DUMP = os.environ.get("MATRIX_DUMP")  # a file: write the observed matrix there (to review)
-
-
-@pytest.fixture
-def world_at(
-    section: Section,  # noqa: F811
-    bidders: list[Bidder],  # noqa: F811
-    holders: Holders,  # noqa: F811
-    tmp_path: Path,
-    eager_celery: None,  # noqa: F811
-    django_capture_on_commit_callbacks: Any,
-) -> Any:
-    with ExitStack() as stack:
-
-        def make(stage: str) -> World:
-            return build(
-                stage,
-                section=section,
-                bidders=bidders,
-                holders=holders,
-                tmp_path=tmp_path,
-                stack=stack,
-                capture=django_capture_on_commit_callbacks,
-            )
-
-        yield make
 
 
 def test_every_route_has_a_row_in_the_matrix() -> None:
@@ -88,7 +59,7 @@ def observe(world: World) -> dict[tuple[str, str], str]:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_each_role_gets_what_the_matrix_says(stage: str, world_at: Any) -> None:
+def test_each_role_gets_what_the_matrix_says(stage: str, world_at: MakeWorld) -> None:
     world = world_at(stage)
     if DUMP:
         seen = observe(world)

@@ -5,7 +5,6 @@ role, is the same whether one or three companies have bid and another is uploadi
 from __future__ import annotations
 
 import re
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +12,12 @@ import pytest
 from django.db import transaction
 
 from supervision import ledger
-from tests.bidding.conftest import Bidder, bidders, create_upload, section  # noqa: F401
-from tests.realtime.conftest import eager_celery  # noqa: F401
+from tests.bidding.conftest import Bidder, create_upload
+from tests.security.conftest import MakeWorld
 from tests.security.objects import kwargs_for
 from tests.security.requests import Caller, path_of
 from tests.security.routes import http_routes
-from tests.security.world import ROLES, build, submit_bid
-from tests.trading.conftest import Holders, draft, holders, project, published, tenderee  # noqa: F401
+from tests.security.world import ROLES, submit_bid
 from trading.models import Section
 
 pytestmark = pytest.mark.django_db
@@ -63,44 +61,29 @@ def answers(callers: dict[str, Caller], world: Any) -> dict[tuple[str, str], tup
 
 
 def test_no_answer_depends_on_how_many_others_have_bid(
-    section: Section,  # noqa: F811
-    bidders: list[Bidder],  # noqa: F811
-    holders: Holders,  # noqa: F811
-    tmp_path: Path,
-    eager_celery: None,  # noqa: F811
-    django_capture_on_commit_callbacks: Any,
+    world_at: MakeWorld, section: Section, bidders: list[Bidder], tmp_path: Path
 ) -> None:
-    with ExitStack() as stack:
-        world = build(
-            "before",
-            section=section,
-            bidders=bidders,
-            holders=holders,
-            tmp_path=tmp_path,
-            stack=stack,
-            capture=django_capture_on_commit_callbacks,
-            bidding=1,
+    world = world_at("before", bidding=1)
+    callers = {role: Caller(world.people[role]) for role in ROLES}
+    with transaction.atomic():
+        something_visible_happens()
+        alone = answers(callers, world)
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        for index, bidder in enumerate(bidders[1:], 1):
+            submit_bid(section, bidder, tmp_path, index)
+        other = world.people["other_bidder"]
+        assert other is not None and other.organisation is not None
+        started = create_upload(
+            Bidder(other.organisation, other, bidders[0].key).client(),
+            section,
+            b"x" * 4096,
+            key="key-in-flight",
         )
-        callers = {role: Caller(world.people[role]) for role in ROLES}
-        with transaction.atomic():
-            something_visible_happens()
-            alone = answers(callers, world)
-            transaction.set_rollback(True)
-        with transaction.atomic():
-            for index, bidder in enumerate(bidders[1:], 1):
-                submit_bid(section, bidder, tmp_path, index)
-            other = world.people["other_bidder"]
-            assert other is not None and other.organisation is not None
-            started = create_upload(
-                Bidder(other.organisation, other, bidders[0].key).client(),
-                section,
-                b"x" * 4096,
-                key="key-in-flight",
-            )
-            assert started.status_code == 201
-            something_visible_happens()
-            crowded = answers(callers, world)
-            transaction.set_rollback(True)
+        assert started.status_code == 201
+        something_visible_happens()
+        crowded = answers(callers, world)
+        transaction.set_rollback(True)
     differ = sorted(
         f"GET {path} as {role}"
         for (path, role) in alone

@@ -3,10 +3,6 @@ or refused (N: closed 4404, as for a hall that does not exist)."""
 
 from __future__ import annotations
 
-from contextlib import ExitStack
-from pathlib import Path
-from typing import Any
-
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
@@ -15,13 +11,10 @@ from django.test import Client
 
 from accounts.models import Person
 from ggzy.asgi import application
-from tests.bidding.conftest import Bidder, bidders, section  # noqa: F401
-from tests.realtime.conftest import eager_celery  # noqa: F401
 from tests.security import matrix
+from tests.security.conftest import MakeWorld
 from tests.security.routes import websocket_routes
-from tests.security.world import ROLES, STAGES, build
-from tests.trading.conftest import Holders, draft, holders, project, published, tenderee  # noqa: F401
-from trading.models import Section
+from tests.security.world import ROLES, STAGES
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,38 +46,21 @@ def connects(person: Person | None, path: str) -> str:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_each_role_connects_as_the_matrix_says(
-    stage: str,
-    section: Section,  # noqa: F811
-    bidders: list[Bidder],  # noqa: F811
-    holders: Holders,  # noqa: F811
-    tmp_path: Path,
-    eager_celery: None,  # noqa: F811
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    with ExitStack() as stack:
-        world = build(
-            stage,
-            section=section,
-            bidders=bidders,
-            holders=holders,
-            tmp_path=tmp_path,
-            stack=stack,
-            capture=django_capture_on_commit_callbacks,
-        )
-        wrong = []
-        paths = {
-            "section": world.section.code,
-            "missing": "NO-SUCH-SECTION",
-            "unknown": "/ws/no/such/route/",
-        }
-        for route in websocket_routes():
-            for target, cells in matrix.WEBSOCKET_ROWS[route.key].items():
-                path = route.pattern.replace("<str:code>", paths[target])
-                if target == "unknown":
-                    path = paths[target]
-                for role, cell in zip(ROLES, cells[STAGES.index(stage)], strict=True):
-                    got = connects(world.people[role], path)
-                    if got != cell:
-                        wrong.append(f"{path} as {role}: expected {cell}, got {got}")
-        assert wrong == [], "\n".join(wrong)
+def test_each_role_connects_as_the_matrix_says(stage: str, world_at: MakeWorld) -> None:
+    world = world_at(stage)
+    wrong = []
+    paths = {
+        "section": world.section.code,
+        "missing": "NO-SUCH-SECTION",
+        "unknown": "/ws/no/such/route/",
+    }
+    for route in websocket_routes():
+        for target, cells in matrix.WEBSOCKET_ROWS[route.key].items():
+            path = route.pattern.replace("<str:code>", paths[target])
+            if target == "unknown":
+                path = paths[target]
+            for role, cell in zip(ROLES, cells[STAGES.index(stage)], strict=True):
+                got = connects(world.people[role], path)
+                if got != cell:
+                    wrong.append(f"{path} as {role}: expected {cell}, got {got}")
+    assert wrong == [], "\n".join(wrong)
