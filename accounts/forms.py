@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.credit_code import normalise, validate_credit_code
 from accounts.models import SELF_REGISTERED_KINDS, OrganisationKind
+from accounts.services import MAX_KEY_FILE_BYTES
 
-MAX_KEY_FILE_BYTES = 64 * 1024
 # Bounds on what people post (issue 7): the other fields mirror their models' max_length;
 # a password and a pasted key have no model column to bound them, so they are bounded here.
 MAX_PASSWORD_CHARS = 128

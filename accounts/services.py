@@ -35,6 +35,7 @@ EDITABLE_PERSON_FIELDS = ("first_name", "last_name", "email", "display_name", "p
 # Roles of people who act for no organisation: experts, and the superuser (no role).
 NO_ORG_ROLES = frozenset({Role.EXPERT, ""})
 CENTRE_STAFF_GROUP = "centre-staff"  # created by migration accounts 0002
+MAX_KEY_FILE_BYTES = 64 * 1024  # a key or certificate is a few KB; a chain a few more
 
 
 def _validation_error(exc: ValidationError, field: str) -> DomainError:
@@ -484,6 +485,14 @@ def _refuse_touching_a_superuser(person: Person, actor: Person) -> None:
 @transaction.atomic
 def key_bind(*, organisation: Organisation, actor: Person, key_data: bytes) -> OrganisationKey:
     """Bind an SM2 public key (SPKI PEM/DER or an X.509 certificate); retire the old one."""
+    if len(key_data) > MAX_KEY_FILE_BYTES:  # the form and the API both end here
+        raise DomainError(
+            f"文件过大，不是公钥或证书（上限 {MAX_KEY_FILE_BYTES // 1024} KB），请只上传公钥PEM或证书 / "
+            f"The file is too large for a key or certificate (limit {MAX_KEY_FILE_BYTES // 1024} "
+            "KB): upload only the public key PEM or the certificate",
+            code="too_long",
+            field="key",
+        )
     try:
         # Only the certificate the key came from is kept, never the rest of the file.
         public_key, certificate_pem = sm2.load_public_key_with_certificate(key_data)

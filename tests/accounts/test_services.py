@@ -6,7 +6,7 @@ from knox.models import AuthToken
 
 from accounts import services
 from accounts.credit_code import with_check_character
-from accounts.models import KeyStatus, OrganisationKind, Person, Role
+from accounts.models import KeyStatus, OrganisationKey, OrganisationKind, Person, Role
 from ggzy.errors import DomainError
 from ggzy.gm import sm2
 from supervision.models import LedgerEntry
@@ -263,3 +263,17 @@ def test_a_key_is_bound_from_an_x509_certificate_made_by_openssl(
     expected = sm2.load_private_key(key.read_bytes()).public_key().fingerprint()
     assert bound.fingerprint == expected
     assert "BEGIN CERTIFICATE" in bound.certificate_pem
+
+
+def test_a_key_file_larger_than_any_key_or_certificate_is_refused_before_parsing(
+    owner: Person,
+) -> None:
+    from accounts.services import MAX_KEY_FILE_BYTES
+
+    assert owner.organisation is not None
+    with pytest.raises(DomainError) as refused:
+        services.key_bind(
+            organisation=owner.organisation, actor=owner, key_data=b"x" * (MAX_KEY_FILE_BYTES + 1)
+        )
+    assert refused.value.code == "too_long" and " / " in refused.value.message
+    assert not OrganisationKey.objects.filter(organisation=owner.organisation).exists()

@@ -10,6 +10,7 @@ derandomized, with a fixed number of examples per operation, so that it fits CI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,9 @@ from tests.bidding.conftest import bidders, section  # noqa: F401
 from tests.factories import OrganisationFactory, PersonFactory
 from tests.fuzz.bounds import DEV_FACTOR
 from tests.realtime.conftest import Opening, eager_celery, opening  # noqa: F401
+from tests.security import matrix
+from tests.security.routes import http_routes
+from tests.security.world import ROLES as MATRIX_ROLES
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 
 pytestmark = [pytest.mark.schemathesis, pytest.mark.django_db]
@@ -59,21 +63,53 @@ CHECKS = [
 # --- the authorization hook -------------------------------------------------------------
 
 
+MATRIX_ROLE = {"centre_staff": "centre"}  # this file's role names → the matrix's
+
+
+def _route_keys() -> dict[str, str]:
+    """OpenAPI path template ("/api/halls/{code}/share") → the matrix's route key."""
+    keys = {}
+    for route in http_routes():
+        template = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.pattern)
+        keys[template] = route.key
+    return keys
+
+
 def matrix_denies(role: str, method: str, path_template: str) -> bool:
     """The authorization matrix's word on (role, method, path template): True where the
-    role must be refused. A documented stub: the lead fills it from the matrix
-    (tests/…/test_authorization_matrix.py) so that schemathesis checks the same rules."""
-    return False
+    matrix refuses the role (D) in every stage, whatever the object — so that schemathesis,
+    with its own generated values, checks the same rules (tests/security/matrix.py)."""
+    key = _route_keys().get(path_template)
+    row = matrix.ROWS.get(key) if key else None
+    if row is None or method.upper() not in row.cells:
+        return False
+    column = MATRIX_ROLES.index(MATRIX_ROLE.get(role, role))
+    return all(stage[column] == "D" for stage in row.cells[method.upper()])
 
 
 def authorization_failure(
     role: str, method: str, path_template: str, status: int, permissions: tuple[type, ...]
 ) -> str | None:
-    """Why this response breaks the authorization rules, or None. Called for every response."""
-    if role == "anonymous" and 200 <= status < 300 and IsAuthenticated in permissions:
+    """Why this response breaks the authorization rules, or None. Called for every response.
+    The matrix decides; the permission classes are a second opinion for what it lets
+    through (a view that opens one method to everyone overrides ``get_permissions``)."""
+    opens_a_method = "get_permissions" in vars(_view_class(path_template) or object)
+    if (
+        role == "anonymous"
+        and 200 <= status < 300
+        and IsAuthenticated in permissions
+        and not opens_a_method
+    ):
         return f"anonymous got {status} from {method} {path_template}, which requires a login"
     if matrix_denies(role, method, path_template) and status not in (401, 403, 404):
         return f"{role} got {status} from {method} {path_template}, which the matrix denies"
+    return None
+
+
+def _view_class(path_template: str) -> type | None:
+    for route in http_routes():
+        if re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.pattern) == path_template:
+            return getattr(route.callback, "cls", None)
     return None
 
 
