@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import BaseParser
@@ -293,15 +294,47 @@ class BidList(APIView):
         return Response(BidSerializer(access.own_bids(request.user), many=True).data)
 
 
+class ReceiptPayloadSerializer(serializers.Serializer):
+    """What a receipt states (``ggzy-receipt/2``, bidding/receipts.py); signed as it stands."""
+
+    format = serializers.CharField(help_text="ggzy-receipt/2")
+    kind = serializers.CharField(help_text="received or withdrawn")
+    section = serializers.CharField(help_text="the section's code")
+    section_id = serializers.IntegerField()
+    bidder = serializers.CharField(help_text="the bidding organisation's credit code")
+    bid_id = serializers.UUIDField()
+    sm3 = serializers.CharField(help_text="SM3 of the sealed envelope (hex)")
+    size = serializers.IntegerField()
+    received_at = serializers.DateTimeField()
+    issued_at = serializers.DateTimeField()
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """A receipt as the bidder keeps it (``services.receipt_document``): it verifies offline
+    with the platform key (``ggzy-bid receipt verify``)."""
+
+    payload = ReceiptPayloadSerializer()
+    signature = serializers.CharField(help_text="the platform's SM2 signature (hex DER)")
+    key_fingerprint = serializers.CharField(help_text="of the platform key that signed")
+
+
 class ReceiptView(APIView):
-    @extend_schema(description="The signed receipts of one of your bids (received, withdrawn).")
+    @extend_schema(
+        responses=ReceiptSerializer(many=True),
+        description="The signed receipts of one of your bids (received, withdrawn).",
+    )
     def get(self, request: Request, pk: uuid.UUID) -> Response:
         bid = access.bid_for(request.user, pk)
         return Response([services.receipt_document(receipt) for receipt in bid.receipts.all()])
 
 
 class WithdrawView(APIView):
-    @extend_schema(request=None, description="Withdraw your bid before the deadline [E27, R35].")
+    @extend_schema(
+        request=None,
+        responses={201: ReceiptSerializer},
+        description="Withdraw your bid before the deadline [E27, R35]; answers the signed "
+        "withdrawal receipt.",
+    )
     def post(self, request: Request, pk: uuid.UUID) -> Response:
         bid = access.bid_for(request.user, pk)
         receipt = services.bid_withdraw(
@@ -315,7 +348,12 @@ class PlatformKeyView(APIView):
     authentication_classes: list[Any] = []
 
     @extend_schema(
-        description="The platform's SM2 public key (PEM): verifies receipts and ledger checkpoints."
+        responses={
+            (200, "application/x-pem-file"): OpenApiResponse(
+                OpenApiTypes.STR, description="the public key, PEM"
+            )
+        },
+        description="The platform's SM2 public key (PEM): verifies receipts and ledger checkpoints.",
     )
     def get(self, request: Request) -> HttpResponse:
         return HttpResponse(

@@ -10,7 +10,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import Http404, HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -21,7 +28,7 @@ from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
 from realtime import decryption, hall, reading, rescue, rules, snapshot
-from realtime.models import BidOpening, HallObjection
+from realtime.models import BidOpening, Decision, HallObjection, HallStage, OpeningStatus
 from supervision.middleware import client_address
 
 
@@ -44,23 +51,184 @@ def _hex(value: Any, field: str) -> bytes:
         ) from exc
 
 
+# --- what the views answer (the schema only: the views build their answers themselves) ---
+
+EPOCH_MS = "milliseconds since the epoch, server time"
+# A string, not an enum component: three other serializers call a different choice set
+# "status", which drf-spectacular cannot name apart without ENUM_NAME_OVERRIDES.
+OPENING_STATUS = "one of " + ", ".join(OpeningStatus.values)
+
+
+class HallSectionSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    project = serializers.CharField(help_text="the project's name")
+    opening_time = serializers.IntegerField(help_text=f"the bid deadline, {EPOCH_MS}")
+    price_ceiling = serializers.CharField(allow_null=True, help_text="a decimal, as a string")
+
+
+class HallBidderSerializer(serializers.Serializer):
+    """A row of the public bidder table (``hall.statuses``)."""
+
+    bid = serializers.UUIDField()
+    sequence = serializers.IntegerField(help_text="the bid's opening number")
+    bidder = serializers.CharField(help_text="the organisation's name")
+    signed_in = serializers.BooleanField()
+    status = serializers.CharField(help_text=OPENING_STATUS)
+    queue = serializers.IntegerField(
+        allow_null=True, help_text="place in the decryption queue (1 first); null: not queued"
+    )
+
+
+class ReadingRowSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    bidder = serializers.CharField()
+    credit_code = serializers.CharField()
+    status = serializers.CharField(help_text=OPENING_STATUS)
+    values = serializers.DictField(
+        allow_null=True, help_text="read item → value; null: the bid was not decrypted"
+    )
+
+
+class ReadingSerializer(serializers.Serializer):
+    """The reading table (``reading.compute``), which bidders sign by its SM3."""
+
+    section = serializers.CharField()
+    items = serializers.ListField(child=serializers.CharField())
+    price_ceiling = serializers.CharField(allow_null=True)
+    rows = ReadingRowSerializer(many=True)
+
+
+class ReadingAnswerSummarySerializer(serializers.Serializer):
+    bidder = serializers.CharField()
+    decision = serializers.ChoiceField(choices=Decision.choices)
+
+
+class ObjectionSummarySerializer(serializers.Serializer):
+    """An objection as the stream carries it (``reading.objection_summary``): excerpts."""
+
+    id = serializers.IntegerField()
+    bidder = serializers.CharField()
+    text = serializers.CharField(allow_blank=True, help_text="an excerpt")
+    length = serializers.IntegerField(help_text="of the full text")
+    truncated = serializers.BooleanField()
+    answer = serializers.CharField(allow_blank=True, help_text="an excerpt")
+    answer_truncated = serializers.BooleanField()
+    answered = serializers.BooleanField()
+
+
+class HallViewerSerializer(serializers.Serializer):
+    role = serializers.CharField(help_text="host, regulator, bidder or public")
+    bid = serializers.UUIDField(required=False, help_text="a bidder's bid in this hall")
+
+
+class HallSnapshotSerializer(serializers.Serializer):
+    """The hall at one sequence number (``snapshot.snapshot``), as the websocket sends it."""
+
+    type = serializers.CharField(help_text="snapshot")
+    sequence = serializers.IntegerField(help_text="number of the last event")
+    server_time = serializers.IntegerField(help_text=EPOCH_MS)
+    stage = serializers.ChoiceField(choices=HallStage.choices)
+    stage_deadline = serializers.IntegerField(
+        allow_null=True, help_text=f"when the stage's window closes, {EPOCH_MS}"
+    )
+    rescue_started = serializers.IntegerField(allow_null=True, help_text=EPOCH_MS)
+    section = HallSectionSerializer()
+    bidders = HallBidderSerializer(many=True)
+    reading = ReadingSerializer(allow_null=True, help_text="null before the reading")
+    reading_sm3 = serializers.CharField(allow_blank=True)
+    answers = ReadingAnswerSummarySerializer(many=True)
+    objections = ObjectionSummarySerializer(
+        many=True, help_text=f"unanswered first, at most {rules.SNAPSHOT_OBJECTIONS_MAX}"
+    )
+    objections_total = serializers.IntegerField()
+    record_sm3 = serializers.CharField(allow_blank=True)
+    record_state = serializers.CharField(
+        allow_blank=True, help_text="empty before the close, then pending, then signed"
+    )
+    you = HallViewerSerializer()
+
+
+class ObjectionPageSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    objections = ObjectionSummarySerializer(many=True)
+
+
+class ObjectionFullSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    bidder = serializers.CharField()
+    raised_at = serializers.IntegerField(help_text=EPOCH_MS)
+    text = serializers.CharField(allow_blank=True)
+    answer = serializers.CharField(allow_blank=True)
+    answered_at = serializers.IntegerField(allow_null=True, help_text=EPOCH_MS)
+
+
+class ShareOutcomeSerializer(serializers.Serializer):
+    """Where the rescue stands after a holder gave its share (``decryption.ShareOutcome``)."""
+
+    rescued = serializers.IntegerField(help_text="bids the rebuilt key unwrapped")
+    rebuilt = serializers.BooleanField()
+    given = serializers.IntegerField(help_text="shares given in this rescue")
+    need = serializers.IntegerField(help_text="the section's threshold")
+    regulator_given = serializers.BooleanField()
+    detail = serializers.CharField(help_text="what happens next, in Chinese and English")
+
+
+class RecordSignatureSerializer(serializers.Serializer):
+    """The platform's signature of the record (``record.sign_record``)."""
+
+    record_sm3 = serializers.CharField(help_text="SM3 of the record's canonical JSON (hex)")
+    signature = serializers.CharField(help_text="SM2, hex DER, over the record's JSON")
+    key_fingerprint = serializers.CharField()
+
+
+class OpeningRecordSerializer(serializers.Serializer):
+    """The opening record's canonical JSON (``record.record_data``): the signed bytes."""
+
+    format = serializers.CharField(help_text="ggzy-opening-record/…")
+    section = serializers.DictField()
+    opening_time = serializers.CharField(help_text="ISO 8601 with its offset")
+    time_zone = serializers.CharField()
+    trading_centre = serializers.CharField()
+    host = serializers.CharField()
+    price_ceiling = serializers.CharField(allow_null=True)
+    bids = serializers.ListField(child=serializers.DictField())
+    objections = serializers.ListField(child=serializers.DictField())
+    events = serializers.ListField(child=serializers.DictField())
+    generated_at = serializers.CharField(help_text="ISO 8601 with its offset")
+
+
 class Snapshot(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(description="The hall as the websocket's snapshot shows it.")
+    @extend_schema(
+        responses=HallSnapshotSerializer,
+        description="The hall as the websocket's snapshot shows it.",
+    )
     def get(self, request: Request, code: str) -> Response:
         return Response(snapshot.snapshot(snapshot.hall_for(request.user, code), request.user))
 
 
 class SignIn(APIView):
-    @extend_schema(request=None)
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("HallSignedIn", {"signed_in": serializers.BooleanField()}),
+        description="A bidder in the hall signs in.",
+    )
     def post(self, request: Request, code: str) -> Response:
         hall.sign_in(hall=snapshot.hall_for(request.user, code), person=_person(request))
         return Response({"signed_in": True})
 
 
 class Advance(APIView):
-    @extend_schema(request=None, description="The host moves the hall to its next stage.")
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "HallAdvanced", {"stage": serializers.ChoiceField(choices=HallStage.choices)}
+        ),
+        description="The host moves the hall to its next stage.",
+    )
     def post(self, request: Request, code: str) -> Response:
         moved = hall.advance(hall=snapshot.hall_for(request.user, code), person=_person(request))
         return Response({"stage": moved.stage})
@@ -69,6 +237,10 @@ class Advance(APIView):
 class ContentKey(APIView):
     @extend_schema(
         request=inline_serializer("ContentKey", {"content_key": serializers.CharField()}),
+        responses=inline_serializer(
+            "ContentKeyAccepted",
+            {"status": serializers.CharField(help_text=OPENING_STATUS)},
+        ),
         description="The bidder's content key (hex), unwrapped on its own machine, inside the window.",
     )
     def post(self, request: Request, code: str, bid: uuid.UUID) -> Response:
@@ -92,6 +264,9 @@ class Answer(APIView):
             "ReadingAnswer",
             {"decision": serializers.CharField(), "signature": serializers.CharField()},
         ),
+        responses=inline_serializer(
+            "ReadingAnswered", {"decision": serializers.ChoiceField(choices=Decision.choices)}
+        ),
         description="Confirm or object to the reading: an SM2 signature (hex DER) over "
         "'ggzy-reading\\n' + reading_sm3, with the organisation's bound key.",
     )
@@ -112,6 +287,7 @@ class Objections(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("offset", int, description="skip this many")],
+        responses=ObjectionPageSerializer,
         description="The hall's objections as the snapshot lists them (excerpts, unanswered "
         f"first), {rules.SNAPSHOT_OBJECTIONS_MAX} at a time.",
     )
@@ -137,7 +313,11 @@ class Objections(APIView):
         request=inline_serializer(
             "HallObjection",
             {"text": serializers.CharField(max_length=rules.OBJECTION_TEXT_MAX_CHARS)},
-        )
+        ),
+        responses={
+            201: inline_serializer("HallObjectionRaised", {"id": serializers.IntegerField()})
+        },
+        description="A bidder in the hall raises an objection.",
     )
     def post(self, request: Request, code: str) -> Response:
         objection = reading.raise_objection(
@@ -152,8 +332,11 @@ class ObjectionDetail(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        # The objections' list would get the same generated id (…_retrieve).
+        operation_id="halls_objection_retrieve",
+        responses=ObjectionFullSerializer,
         description="One objection in full: the stream carries objections by reference "
-        f"beyond {rules.EXCERPT_CHARS} characters. As visible as the hall."
+        f"beyond {rules.EXCERPT_CHARS} characters. As visible as the hall.",
     )
     def get(self, request: Request, code: str, pk: int) -> Response:
         current = snapshot.hall_for(request.user, code)
@@ -182,7 +365,9 @@ class ObjectionAnswer(APIView):
         request=inline_serializer(
             "ObjectionAnswer",
             {"text": serializers.CharField(max_length=rules.OBJECTION_ANSWER_MAX_CHARS)},
-        )
+        ),
+        responses=inline_serializer("ObjectionAnswered", {"answered": serializers.BooleanField()}),
+        description="The host or the tenderee answers an objection.",
     )
     def post(self, request: Request, code: str, pk: int) -> Response:
         current = snapshot.hall_for(request.user, code)
@@ -199,6 +384,10 @@ class ObjectionAnswer(APIView):
 class Rescue(APIView):
     @extend_schema(
         request=None,
+        responses=inline_serializer(
+            "RescueStarted",
+            {"rescue_started": serializers.IntegerField(allow_null=True, help_text=EPOCH_MS)},
+        ),
         description="The host starts the rescue of the bids the platform failed to decrypt "
         "(after the deadline, in the decryption stage): only then are the opening key's "
         "shares released to their holders.",
@@ -215,12 +404,19 @@ class Rescue(APIView):
 
 class Share(APIView):
     @extend_schema(
+        responses=inline_serializer(
+            "SealedShare",
+            {
+                "index": serializers.IntegerField(),
+                "sealed_share": serializers.CharField(help_text="hex"),
+            },
+        ),
         description="Only inside a rescue the host started (after the deadline, a bid the "
         "platform failed to decrypt; the regulator's share first). GET: your organisation's "
         "sealed share (hex). POST: the opened share (hex); the key is rebuilt once the "
         "regulator's share and another are in. 404 for anyone who holds no share; 409 "
         "outside the rescue, saying when it becomes possible. Every release, use and refusal "
-        "to a holder is ledgered (never the share)."
+        "to a holder is ledgered (never the share).",
     )
     def get(self, request: Request, code: str) -> Response:
         held = rescue.release_share(
@@ -230,7 +426,10 @@ class Share(APIView):
         )
         return Response({"index": held.index, "sealed_share": bytes(held.sealed_share).hex()})
 
-    @extend_schema(request=inline_serializer("OpenedShare", {"share": serializers.CharField()}))
+    @extend_schema(
+        request=inline_serializer("OpenedShare", {"share": serializers.CharField()}),
+        responses=ShareOutcomeSerializer,
+    )
     def post(self, request: Request, code: str) -> Response:
         outcome = decryption.submit_share(
             hall=snapshot.hall_for(request.user, code),
@@ -250,10 +449,41 @@ class Share(APIView):
         )
 
 
+# One status, two media types: OpenAPI gives a status one description.
+RECORD_FORMATS = (
+    "format=pdf: the record as an A4 PDF; format=json: its canonical JSON (the signed "
+    "bytes); format=signature: the platform's signature of that JSON"
+)
+
+
 class Record(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(description="The signed opening record: ?format=pdf, json or signature.")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["pdf", "json", "signature"],
+                default="pdf",
+                description="pdf (any other value too), json or signature",
+            )
+        ],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description=RECORD_FORMATS
+            ),
+            (200, "application/json"): OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="OpeningRecordDocument",
+                    serializers=[OpeningRecordSerializer, RecordSignatureSerializer],
+                    resource_type_field_name=None,
+                ),
+                description=RECORD_FORMATS,
+            ),
+        },
+        description="The signed opening record: ?format=pdf, json or signature.",
+    )
     def get(self, request: Request, code: str) -> HttpResponse:
         current = snapshot.hall_for(request.user, code)
         if not current.record_json:

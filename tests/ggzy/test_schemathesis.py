@@ -21,11 +21,13 @@ from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from knox.models import AuthToken
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err, Ok
 from schemathesis.specs.openapi.checks import (
@@ -91,35 +93,29 @@ def authorization_failure(
     role: str, method: str, path_template: str, status: int, permissions: tuple[type, ...]
 ) -> str | None:
     """Why this response breaks the authorization rules, or None. Called for every response.
-    The matrix decides; the permission classes are a second opinion for what it lets
-    through (a view that opens one method to everyone overrides ``get_permissions``)."""
-    opens_a_method = "get_permissions" in vars(_view_class(path_template) or object)
-    if (
-        role == "anonymous"
-        and 200 <= status < 300
-        and IsAuthenticated in permissions
-        and not opens_a_method
-    ):
+    The matrix decides; the permission classes of the method are a second opinion."""
+    if role == "anonymous" and 200 <= status < 300 and IsAuthenticated in permissions:
         return f"anonymous got {status} from {method} {path_template}, which requires a login"
     if matrix_denies(role, method, path_template) and status not in (401, 403, 404):
         return f"{role} got {status} from {method} {path_template}, which the matrix denies"
     return None
 
 
-def _view_class(path_template: str) -> type | None:
-    for route in http_routes():
-        if re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.pattern) == path_template:
-            return getattr(route.callback, "cls", None)
-    return None
-
-
-def _permissions(path: str) -> tuple[type, ...]:
+def _permissions(method: str, path: str) -> tuple[type, ...]:
+    """The permission classes the view applies to this method: a view may choose them per
+    method (the hall's objections are public to read [E29], not to raise)."""
     try:
-        view = resolve(path.split("?")[0]).func
+        match = resolve(path.split("?")[0])
     except Resolver404:
         return ()
-    view_class = getattr(view, "cls", None)
-    return tuple(getattr(view_class, "permission_classes", ()))
+    view_class = getattr(match.func, "cls", None)
+    if view_class is None:
+        return ()
+    view = view_class(**getattr(match.func, "initkwargs", {}))
+    request = HttpRequest()
+    request.method = method
+    view.request = Request(request)
+    return tuple(type(permission) for permission in view.get_permissions())
 
 
 # --- the seed and the callers -------------------------------------------------------------
@@ -208,7 +204,7 @@ def _run_operation(operation: Any, seed: Seed, failures: list[Failure]) -> None:
                 operation.method.upper(),
                 operation.path,
                 response.status_code,
-                _permissions(case.formatted_path),
+                _permissions(operation.method.upper(), case.formatted_path),
             )
             if reason:
                 failures.append(Failure(role, label, response.status_code, reason))
@@ -248,3 +244,10 @@ def test_the_authorization_hook_refuses_anonymous_success_behind_a_login() -> No
     assert authorization_failure("anonymous", "GET", "/api/me", 401, (IsAuthenticated,)) is None
     assert authorization_failure("bidder", "GET", "/api/me", 200, (IsAuthenticated,)) is None
     assert authorization_failure("anonymous", "GET", "/api/time", 200, ()) is None
+
+
+def test_the_authorization_hook_sees_the_permissions_a_view_chooses_per_method() -> None:
+    """The hall's objections are public to read [E29], not to raise."""
+    assert IsAuthenticated not in _permissions("GET", "/api/halls/S-1/objections")
+    assert IsAuthenticated in _permissions("POST", "/api/halls/S-1/objections")
+    assert IsAuthenticated in _permissions("POST", "/api/halls/S-1/sign-in")
