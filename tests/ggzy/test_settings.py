@@ -83,3 +83,25 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path: Path) 
         "channels_redis.core.RedisChannelLayer",
         "redis://cache.example:6379/0",
     ]
+
+
+BROADCAST = (
+    "import django; django.setup(); from ggzy.celery import app; "
+    "app.control.ping(timeout=0.2)"
+)
+
+
+def test_the_embedded_broker_writes_only_under_the_var_directory(tmp_path: Path) -> None:
+    """A broadcast with replies binds a fanout exchange: kombu's filesystem transport writes
+    that binding to its control folder, which must not default to the working directory."""
+    var, elsewhere = tmp_path / "var", tmp_path / "cwd"
+    elsewhere.mkdir()
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean.update({"DEBUG": "true", "GGZY_VAR_DIR": str(var), "PYTHONPATH": str(ROOT)})
+    clean["DJANGO_SETTINGS_MODULE"] = "ggzy.settings"
+    result = subprocess.run(
+        [sys.executable, "-c", BROADCAST], cwd=elsewhere, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (var / "celery" / "broker" / "control" / "reply.celery.pidbox.exchange").is_file()
