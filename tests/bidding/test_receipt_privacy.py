@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts.models import Person
 from bidding.models import Bid, BidStatus
+from ggzy import clock
 from tests.bidding.conftest import Bidder, create_upload, make_bidder, patch, seal_bid, upload_whole
 from tests.conftest import client_for
 from tests.trading.conftest import section_fields, upload
@@ -175,7 +176,10 @@ def flow(section: Section, bidder: Bidder, files: tuple[bytes, bytes]) -> dict[s
     refused = upload_whole(api, section, second, parts=1, key="privacy-second")
     seen["a second bid"] = mask.answer(refused)
 
-    replaced = upload_whole(api, section, second, parts=1, key="privacy-replace", replaces=bid)
+    # A replacement arrives later than what it replaces (the clock stands still otherwise,
+    # and two bids received at one instant would list in an arbitrary order).
+    with time_machine.travel(clock.now() + dt.timedelta(minutes=5), tick=False):
+        replaced = upload_whole(api, section, second, parts=1, key="privacy-replace", replaces=bid)
     seen["replacement"] = mask.answer(replaced)
     new = replaced["Ggzy-Bid"]
     seen["receipts of the replacement"] = mask.answer(api.get(f"/api/bids/{new}/receipt"))

@@ -47,10 +47,10 @@ messages = st.one_of(
 )
 text_frames = st.one_of(
     messages.map(json.dumps),
-    st.text(max_size=100),  # mostly not JSON
-    st.sampled_from(
-        ["", "{", "[" * 5000, '{"type": "ping"', "null", "\ud800", '"\\ud800"', "1e999999"]
-    ),
+    # Mostly not JSON. A websocket text frame is UTF-8, which cannot carry a lone surrogate
+    # (the test client could not even send one); an escaped one in JSON it can.
+    st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=100),
+    st.sampled_from(["", "{", "[" * 5000, '{"type": "ping"', "null", '"\\ud800"', "1e999999"]),
 )
 binary_frames = st.binary(min_size=1, max_size=100)
 
@@ -74,10 +74,9 @@ def _exchange(code: str, frames: list[tuple[str, Any]]) -> None:
             snapshot = await communicator.receive_json_from(timeout=5)
             assert "sequence" in snapshot
             for marker, (kind, frame) in enumerate(frames):
-                if kind == "text":
-                    await communicator.send_to(text_data=frame)
-                else:
-                    await communicator.send_to(bytes_data=frame)
+                # Straight to the app: the communicator's send_to refuses an empty frame.
+                field = "text" if kind == "text" else "bytes"
+                await communicator.send_input({"type": "websocket.receive", field: frame})
                 await communicator.send_json_to({"type": "ping", "t": marker})
                 await _pong_after(communicator, marker)
         finally:
