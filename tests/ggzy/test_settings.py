@@ -86,8 +86,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path: Path) 
 
 
 BROADCAST = (
-    "import django; django.setup(); from ggzy.celery import app; "
-    "app.control.ping(timeout=0.2)"
+    "import django; django.setup(); from ggzy.celery import app; app.control.ping(timeout=0.2)"
 )
 
 
