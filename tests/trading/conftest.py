@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from ggzy import clock
 from ggzy.gm import sm2
 from tests.factories import OrganisationFactory, OrganisationKeyFactory, PersonFactory
-from trading import documents, services
-from trading.models import Category, EvaluationMethod, Project, Section
+from trading import chronograph, documents, services
+from trading.models import Category, EvaluationMethod, Project, Section, SectionStatus
 
 
 @dataclass
@@ -102,3 +103,13 @@ def draft(project: Project, tenderee: Person) -> Section:
 @pytest.fixture
 def published(draft: Section, tenderee: Person) -> Section:
     return services.section_publish(section=draft, actor=tenderee)
+
+
+@pytest.fixture
+def bidding(published: Section) -> Section:
+    """Published and taking bids: the chronograph has run at the documents' issue time."""
+    with time_machine.travel(published.documents_from, tick=False):
+        chronograph.apply_time_events(published.pk)
+    published.refresh_from_db()
+    assert published.status == SectionStatus.BIDDING
+    return published

@@ -11,19 +11,10 @@ from ggzy.gm.sm3 import sm3_hex
 from supervision.models import LedgerEntry
 from tests.factories import PersonFactory
 from tests.trading.conftest import upload
-from trading import chronograph, documents
-from trading.models import Clarification, DocumentDownload, Notification, Section, SectionStatus
+from trading import documents
+from trading.models import Clarification, DocumentDownload, Notification, Section
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bidding(published: Section) -> Section:
-    with time_machine.travel(published.documents_from, tick=False):
-        chronograph.apply_time_events(published.pk)
-    published.refresh_from_db()
-    assert published.status == SectionStatus.BIDDING
-    return published
 
 
 def test_a_document_keeps_its_sm3_and_size(draft: Section) -> None:

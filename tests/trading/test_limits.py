@@ -10,7 +10,7 @@ from accounts.models import Person
 from ggzy.errors import DomainError
 from supervision.models import LedgerEntry
 from tests.trading.conftest import section_fields, upload
-from trading import chronograph, documents, objections, rules, services
+from trading import documents, objections, rules, services
 from trading.forms import AnswerForm, ClarificationForm, ObjectionForm
 from trading.models import (
     Clarification,
@@ -22,15 +22,6 @@ from trading.models import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def bidding(published: Section) -> Section:
-    with time_machine.travel(published.documents_from, tick=False):
-        chronograph.apply_time_events(published.pk)
-    published.refresh_from_db()
-    assert published.status == SectionStatus.BIDDING
-    return published
 
 
 def refused(call: object, *, code: str, limit: int) -> DomainError:
