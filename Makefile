@@ -8,11 +8,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint audit typecheck pytest migrate messages bench clean deploy-check
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml libs/ggzy-core/pyproject.toml clients/ggzy-bid/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) pip sync --quiet --python $(PY) requirements.lock
-	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	$(UV) pip install --quiet --python $(PY) --no-deps -e libs/ggzy-core -e clients/ggzy-bid -e .
 	touch $@
 
 install: $(STAMP)
@@ -27,13 +27,14 @@ demo: install
 ## test: lint, types and the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
 test: install lint typecheck pytest
 
-SOURCE_DIRS := ggzy accounts trading bidding deposits experts realtime supervision
+SOURCE_DIRS := config ggzy libs/ggzy-core/ggzy_core clients/ggzy-bid/ggzy_bid accounts trading bidding deposits experts realtime supervision
 
-## lint: ruff, bandit on its own (each exception justified on its line: # nosec BXXX # why),
+## lint: ruff, import-linter (the floors: [tool.importlinter] in pyproject.toml), bandit on its own (each exception justified on its line: # nosec BXXX # why),
 ## and pip-audit (see audit)
 lint: install audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/bandit -c pyproject.toml -r $(SOURCE_DIRS) -q
 
 ## audit: known vulnerabilities in the locked dependencies (pip-audit --strict against PyPI's

@@ -1,11 +1,11 @@
 """Unified social credit code (统一社会信用代码), GB 32100-2015: the validator that says which
-rule a code breaks. The rule itself is in ``ggzy.credit_code``."""
+rule a code breaks. The rule itself is in ``ggzy_core.credit_code``."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from ggzy.credit_code import LENGTH, VALUES, check_character
+from ggzy_core.credit_code import LENGTH, VALUES, check_character
 
 __all__ = ["check_character", "normalise", "validate_credit_code", "with_check_character"]
 

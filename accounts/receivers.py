@@ -7,8 +7,8 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from ggzy.http import client_address
 from supervision import ledger
-from supervision.middleware import client_address
 
 
 def _address(request: Any) -> str | None:

@@ -23,9 +23,9 @@ from accounts.models import (
 )
 from ggzy import clock
 from ggzy.errors import DomainError
-from ggzy.gm import sm2
-from ggzy.gm.errors import GMError
-from ggzy.gm.sm3 import sm3_hex
+from ggzy_core.gm import sm2
+from ggzy_core.gm.errors import GMError
+from ggzy_core.gm.sm3 import sm3_hex
 from supervision import ledger
 
 EDITABLE_ORGANISATION_FIELDS = ("name", "legal_representative", "address", "contact_phone")

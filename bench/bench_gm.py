@@ -1,4 +1,4 @@
-"""Benchmark ggzy.gm against the ``openssl`` command, measured in the same run.
+"""Benchmark ggzy_core.gm against the ``openssl`` command, measured in the same run.
 
     .venv/bin/python -m bench.bench_gm [--json] [--size-mb 256] [--seconds 2]
 
@@ -25,10 +25,10 @@ from typing import Any
 
 from cryptography.hazmat.backends.openssl import backend as _crypto_backend
 
-from ggzy.gm import curve, sm2
-from ggzy.gm.errors import DecryptionError
-from ggzy.gm.sm3 import SM3
-from ggzy.gm.sm4 import GCMDecryptor, GCMEncryptor, new_key, new_nonce
+from ggzy_core.gm import curve, sm2
+from ggzy_core.gm.errors import DecryptionError
+from ggzy_core.gm.sm3 import SM3
+from ggzy_core.gm.sm4 import GCMDecryptor, GCMEncryptor, new_key, new_nonce
 
 CHUNK = 1 << 20
 TARGET_RATIO = 0.8
@@ -76,7 +76,7 @@ def openssl_version() -> str:
     return result.stdout.strip()
 
 
-# --- ggzy.gm ---------------------------------------------------------------------------------
+# --- ggzy_core.gm ---------------------------------------------------------------------------------
 
 
 def measure_sm4_gcm(total: int) -> tuple[float, float]:
@@ -204,11 +204,11 @@ def format_table(results: dict[str, Any]) -> str:
     ops = results["sm2_ops_per_s"]
     mb = 1e6
     lines = [
-        f"ggzy.gm benchmark — {env['stream_bytes'] // CHUNK} MiB streamed in 1 MiB chunks",
+        f"ggzy_core.gm benchmark — {env['stream_bytes'] // CHUNK} MiB streamed in 1 MiB chunks",
         f"  openssl CLI: {env['openssl_cli']}; cryptography: {env['cryptography_openssl']}",
         f"  python {env['python']} on {env['machine']}, {env['cpus']} CPUs",
         "",
-        f"{'operation':34} {'ggzy.gm':>12} {'openssl CLI baseline':>28} {'ratio':>7}",
+        f"{'operation':34} {'ggzy_core.gm':>12} {'openssl CLI baseline':>28} {'ratio':>7}",
     ]
     rows = [
         ("SM4-GCM encrypt", tp["ggzy_sm4_gcm_encrypt"], "sm4-ctr", tp["openssl_sm4_ctr"]),

@@ -67,7 +67,7 @@ def _run_writers(url: str, mode: str, writers: int, per_writer: int) -> float:
 def _worker(mode: str, count: int, name: str) -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     from django.db import connection, transaction
 
@@ -126,13 +126,14 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "true"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()
-    from ggzy.canonical import canonical
-    from ggzy.gm.sm3 import sm3
-    from supervision import chain, ledger
+    from ggzy_core import ledger_chain as chain
+    from ggzy_core.canonical import canonical
+    from ggzy_core.gm.sm3 import sm3
+    from supervision import ledger
 
     started = time.perf_counter()
     verdict = ledger.verify()

@@ -59,7 +59,7 @@ def celery_worker(work: Path) -> Iterator[subprocess.Popen[bytes]]:
                 "-m",
                 "celery",
                 "-A",
-                "ggzy.celery",
+                "config.celery",
                 "worker",
                 "--pool=prefork",
                 f"--concurrency={PARALLEL}",
@@ -111,7 +111,7 @@ def _setup(work: Path, bids: int, size_mb: int) -> tuple[Any, Any, list[Any], fl
 def open_all(section: Any, host: Any, entries: list[Any], work: Path) -> dict[str, Any]:
     from django.db import transaction
 
-    from ggzy.gm import envelope
+    from ggzy_core.gm import envelope
     from realtime import decryption, hall
     from realtime.models import BidOpening, HallStage, OpeningStatus
 

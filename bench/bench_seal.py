@@ -1,4 +1,4 @@
-"""Benchmark sealed bids (ggzy.gm.envelope) against ``openssl speed``, in the same run.
+"""Benchmark sealed bids (ggzy_core.gm.envelope) against ``openssl speed``, in the same run.
 
     .venv/bin/python -m bench.bench_seal [--json] [--size-mb 256] [--seconds 2]
 
@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.bench_gm import openssl_throughput, openssl_version
-from ggzy.gm import sm2
-from ggzy.gm.envelope import (
+from ggzy_core.gm import sm2
+from ggzy_core.gm.envelope import (
     DEFAULT_CHUNK_SIZE,
     ClientInfo,
     Recipient,
@@ -117,7 +117,7 @@ def format_table(results: dict[str, Any]) -> str:
     env, tp = results["environment"], results["throughput_bytes_per_s"]
     baseline = tp["openssl_sm4_ctr"]
     lines = [
-        f"ggzy.gm.envelope benchmark — {env['input_bytes'] // MIB} MiB of random data, "
+        f"ggzy_core.gm.envelope benchmark — {env['input_bytes'] // MIB} MiB of random data, "
         f"{env['chunk_bytes'] // 1024} KiB chunks, files on disk",
         f"  openssl CLI: {env['openssl_cli']}; python {env['python']} on {env['machine']}, "
         f"{env['cpus']} CPUs",

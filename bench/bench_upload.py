@@ -70,7 +70,7 @@ def main() -> None:
         sheet = work / "sheet.json"
         sheet.write_text(json.dumps({"price": "1000.00"}))
         bid = work / "bid.gbid"
-        cli = [sys.executable, "-m", "bidding.client.cli"]
+        cli = [sys.executable, "-m", "ggzy_bid.cli"]
         seal_seconds = _run(
             [
                 *cli,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-from ggzy.gm import envelope, sm2
+from ggzy_core.gm import envelope, sm2
 
 if TYPE_CHECKING:
     from accounts.models import Person
@@ -90,7 +90,7 @@ def scratch(
         os.environ["REDIS_URL"] = redis
     else:
         os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ggzy.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
         yield work, (f"PostgreSQL ({database})" if database else "SQLite")
     finally:
@@ -237,7 +237,7 @@ def seal(
 ) -> envelope.SealResult:
     """Seal as the bidder's tool does, to the bidder's key and the section's opening key;
     each bid gets its own machine fingerprint (no collusion flags between bench bidders)."""
-    from ggzy.gm.sm3 import sm3_hex
+    from ggzy_core.gm.sm3 import sm3_hex
 
     return envelope.seal(
         out=out,

@@ -26,7 +26,7 @@ from bidding.models import GONE, Bid, UploadState
 from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES, REASONS, Gone
 from ggzy import clock, signing
 from ggzy.errors import DomainError
-from supervision.middleware import client_address
+from ggzy.http import client_address
 from trading import access as trading_access
 
 TUS_VERSION = "1.0.0"
@@ -295,7 +295,7 @@ class BidList(APIView):
 
 
 class ReceiptPayloadSerializer(serializers.Serializer):
-    """What a receipt states (``ggzy-receipt/2``, bidding/receipts.py); signed as it stands."""
+    """What a receipt states (``ggzy-receipt/2``, ggzy_core/receipts.py); signed as it stands."""
 
     format = serializers.CharField(help_text="ggzy-receipt/2")
     kind = serializers.CharField(help_text="received or withdrawn")

@@ -23,7 +23,7 @@ from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 
 from bidding.models import Upload
-from ggzy.gm.sm3 import SM3
+from ggzy_core.gm.sm3 import SM3
 
 READ_SIZE = 1 << 20
 _HASHERS_KEPT = 256

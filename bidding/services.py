@@ -20,12 +20,12 @@ from accounts.models import Organisation, Person, Role
 from accounts.services import active_key
 from bidding import parts
 from bidding.models import GONE, Bid, BidStatus, Receipt, ReceiptKind, Upload, UploadState
-from bidding.receipts import RECEIPT_FORMAT, receipt_message
 from bidding.rules import MAX_BID_BYTES, MAX_PART_BYTES, REASONS, Gone, Refusal, refused
 from ggzy import clock, signing
 from ggzy.errors import DomainError
-from ggzy.gm import envelope, sm2
-from ggzy.gm.errors import GMError
+from ggzy_core.gm import envelope, sm2
+from ggzy_core.gm.errors import GMError
+from ggzy_core.receipts import RECEIPT_FORMAT, receipt_message
 from supervision import ledger
 from trading.models import Section, SectionStatus
 

@@ -18,7 +18,7 @@ from bidding import access, services
 from bidding.models import BidStatus
 from ggzy import clock
 from ggzy.errors import DomainError
-from supervision.middleware import client_address
+from ggzy.http import client_address
 from trading import access as trading_access
 from trading.models import SectionStatus
 

@@ -1,5 +1,5 @@
-"""ggzy: a public resource trading platform with remote, no-presence bid opening.
+"""The server's kernel: the clock, credit codes, request helpers, domain errors, API plumbing.
 
-Kept import-free: the bidder's tool imports ``ggzy.gm`` and must not pull in Django or
-Celery. The Celery app is loaded by ``GgzyConfig.ready`` instead.
+Imports no app; every app may import it. The Django-free part that the bidder's tool shares
+(national crypto, canonical JSON, signed formats) is the ``ggzy_core`` distribution.
 """

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
 
 
 @functools.cache

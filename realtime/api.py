@@ -27,9 +27,9 @@ from rest_framework.views import APIView
 from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy.http import client_address
 from realtime import decryption, hall, reading, rescue, rules, snapshot
 from realtime.models import BidOpening, Decision, HallObjection, HallStage, OpeningStatus
-from supervision.middleware import client_address
 
 
 def _person(request: Request) -> Person:

@@ -17,7 +17,8 @@ from django.db import transaction
 
 from ggzy import clock, signing
 from ggzy.errors import DomainError
-from realtime import events, record, rules
+from ggzy_core import record
+from realtime import events, record_pdf, rules
 from realtime import hall as halls
 from realtime.models import Decision, Hall, HallEvent, HallStage, OpeningStatus
 from supervision import ledger
@@ -169,7 +170,7 @@ def publish_record(hall_id: int) -> str:
     # reading it without a lock is consistent, and no one waits for the PDF.
     opening_record = build(hall)
     json_bytes = record.record_json(opening_record)
-    pdf_bytes = record.record_pdf(opening_record)
+    pdf_bytes = record_pdf.render_pdf(opening_record)
     signed = record.sign_record(
         json_bytes, signing.platform_sign, signing.platform_public_key().fingerprint()
     )
@@ -201,7 +202,7 @@ def _store_record(
             hall.record_signature = signed
             hall.save(update_fields=["record_json", "record_signature", "record_pdf"])
             ledger.append(
-                "realtime.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
+                "ggzy_core.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
             )
             events.emit(hall, "record", {"record_sm3": signed["record_sm3"]})
             chronograph.reschedule(section)  # nothing more to retry

@@ -22,8 +22,8 @@ from accounts.models import Person
 from bidding.parts import HashingReader, PartsReader
 from ggzy import clock
 from ggzy.errors import DomainError
-from ggzy.gm import envelope, shamir, sm2
-from ggzy.gm.errors import GMError
+from ggzy_core.gm import envelope, shamir, sm2
+from ggzy_core.gm.errors import GMError
 from realtime import events, rescue
 from realtime.hall import locked
 from realtime.models import BidOpening, Hall, HallStage, OpeningStatus, ShareSubmission

@@ -10,11 +10,11 @@ from accounts.models import Person
 from accounts.services import active_key
 from ggzy import clock
 from ggzy.errors import DomainError
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
+from ggzy_core.reading import reading_digest, reading_message
 from realtime import events, rules, stages
 from realtime.hall import is_host, locked
 from realtime.models import Confirmation, Decision, Hall, HallObjection, HallStage, OpeningStatus
-from realtime.protocol import reading_digest, reading_message
 from supervision import ledger
 from trading import access as trading_access
 from trading.rules import check_count, check_length

@@ -32,9 +32,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ggzy.gm.sm3 import sm3_hex
-
-from .record import BidStatus, Confirmation, OpeningRecord, format_yuan, record_json
+from ggzy_core.gm.sm3 import sm3_hex
+from ggzy_core.record import BidStatus, Confirmation, OpeningRecord, format_yuan, record_json
 
 FALLBACK_FONT = "STSong-Light"
 MONO_FONT = "Courier"

@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from ggzy import clock, signing
-from ggzy.canonical import canonical
-from supervision import chain
+from ggzy_core import ledger_chain as chain
+from ggzy_core.canonical import canonical
 from supervision.models import LedgerCheckpoint, LedgerEmbargo, LedgerEntry, LedgerHead
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")

@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from ggzy.http import client_address
 from supervision import ledger
-
-
-def client_address(meta: dict[str, str]) -> str | None:
-    """REMOTE_ADDR, or the address the trusted proxies (``PROXY_COUNT``) saw."""
-    proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", 0)
-    forwarded = [part.strip() for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    if proxies and len(forwarded) >= proxies and forwarded[-proxies]:
-        return forwarded[-proxies]
-    return meta.get("REMOTE_ADDR") or None
 
 
 class LedgerContextMiddleware:

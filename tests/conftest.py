@@ -72,7 +72,7 @@ def _platform_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     from django.conf import settings
 
     path = tmp_path_factory.mktemp("keys") / "platform.pem"
-    from ggzy.gm import sm2
+    from ggzy_core.gm import sm2
 
     path.write_bytes(sm2.generate_private_key().to_pem())
     old = settings.PLATFORM_SIGNING_KEY_FILE, settings.PLATFORM_SIGNING_KEY_PASSWORD

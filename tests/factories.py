@@ -9,7 +9,7 @@ import factory
 from accounts.credit_code import with_check_character
 from accounts.models import Organisation, OrganisationKey, OrganisationKind, Person, Role
 from ggzy import clock
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
 
 _serial = itertools.count(1)
 TEST_PASSWORD = "correct horse battery staple 9"

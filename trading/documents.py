@@ -11,7 +11,7 @@ from django.db import transaction
 from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
-from ggzy.gm.sm3 import SM3
+from ggzy_core.gm.sm3 import SM3
 from supervision import ledger
 from trading import chronograph
 from trading.models import (

@@ -12,7 +12,7 @@ from __future__ import annotations
 from accounts.models import Organisation, OrganisationKey
 from accounts.services import active_key
 from ggzy.errors import DomainError
-from ggzy.gm import shamir, sm2
+from ggzy_core.gm import shamir, sm2
 from trading.models import OpeningKeyShare, Section
 from trading.rules import OPENING_KEY_THRESHOLD
 

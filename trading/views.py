@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
-from supervision.middleware import client_address
+from ggzy.http import client_address
 from trading import access, documents, objections
 from trading.forms import DownloadForm, ObjectionForm, SectionFilterForm
 from trading.models import TenderDocument

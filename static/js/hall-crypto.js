@@ -3,7 +3,7 @@
 // key (SM2, GM/T 0009) and sign the reading (SM2 with SM3). The private key stays in this
 // page: only the content key and the signature are sent. SM2 and SM3 are sm-crypto's
 // (static/vendor/sm-crypto); PBKDF2 and AES-CBC are the browser's WebCrypto.
-// See docs/envelope.md, docs/hall-protocol.md, ggzy/gm/keyformats.py and ggzy/gm/pbes2.py.
+// See docs/envelope.md, docs/hall-protocol.md, ggzy_core/gm/keyformats.py and ggzy_core/gm/pbes2.py.
 //
 // In the page this defines window.ggzyHallCrypto; under Node (the interoperability tests)
 // it exports the factory, to be called with sm-crypto's sm2 and sm3 and a WebCrypto.
@@ -281,7 +281,7 @@
     for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
     return x.length - y.length;
   };
-  /** ggzy.canonical: sorted keys, no spaces, raw UTF-8, integers only. */
+  /** ggzy_core.canonical: sorted keys, no spaces, raw UTF-8, integers only. */
   function canonical(value) {
     if (value === null || typeof value === "boolean" || typeof value === "string") return JSON.stringify(value);
     if (typeof value === "number") {

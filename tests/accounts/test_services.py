@@ -8,7 +8,7 @@ from accounts import services
 from accounts.credit_code import with_check_character
 from accounts.models import KeyStatus, OrganisationKey, OrganisationKind, Person, Role
 from ggzy.errors import DomainError
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
 from supervision.models import LedgerEntry
 from tests.factories import TEST_PASSWORD, OrganisationFactory, PersonFactory
 

@@ -5,7 +5,7 @@ from knox.models import AuthToken
 
 from accounts.credit_code import with_check_character
 from accounts.models import KeyStatus, Person
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
 from supervision.models import LedgerEntry
 from tests.conftest import client_for
 from tests.factories import TEST_PASSWORD

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, Person, Role
 from bidding.models import Bid
 from ggzy import clock
-from ggzy.gm import envelope, sm2
+from ggzy_core.gm import envelope, sm2
 from tests.factories import OrganisationFactory, PersonFactory
 from tests.trading.conftest import bind_new_key, draft, holders, project, published, tenderee  # noqa: F401
 from trading import chronograph

@@ -12,11 +12,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bidding.client import passwords
-from bidding.client.cli import main
-from ggzy.gm import sm2
-from ggzy.gm.sm3 import sm3_hex
-from tests.gm.helpers import FAST_ITERATIONS, openssl_status, requires_openssl
+from ggzy_bid import passwords
+from ggzy_bid.cli import main
+from ggzy_core.gm import sm2
+from ggzy_core.gm.sm3 import sm3_hex
+from tests.ggzy_core.gm.helpers import FAST_ITERATIONS, openssl_status, requires_openssl
 
 PASSWORD = "投标密码-2024"
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from accounts.credit_code import with_check_character
-from bidding.client import passwords
-from bidding.client.cli import main
-from ggzy.gm import sm2
-from ggzy.gm.envelope import read_manifest
-from ggzy.gm.envelope.archive import DOCUMENT_ID_FILE
-from ggzy.gm.sm3 import sm3_hex
+from ggzy_bid import passwords
+from ggzy_bid.cli import main
+from ggzy_core.gm import sm2
+from ggzy_core.gm.envelope import read_manifest
+from ggzy_core.gm.envelope.archive import DOCUMENT_ID_FILE
+from ggzy_core.gm.sm3 import sm3_hex
 
 CREDIT_CODE = with_check_character("91350100M000100Y4")
 

@@ -13,9 +13,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Person
-from bidding.client import cli
-from bidding.client import server as client_server
 from bidding.models import Bid, BidStatus
+from ggzy_bid import cli
+from ggzy_bid import server as client_server
 from tests.bidding.conftest import Bidder, seal_bid
 from trading.models import Section
 

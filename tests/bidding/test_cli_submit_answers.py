@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from bidding.client import server
-from bidding.client.errors import EXIT_LATER, CLIError
+from ggzy_bid import server
+from ggzy_bid.errors import EXIT_LATER, CLIError
 
 
 def answer(status: int, headers: dict[str, str] | None = None, body: Any = None) -> Any:

@@ -17,9 +17,9 @@ import pytest
 
 from accounts import services as account_services
 from bidding.models import Bid, Upload, UploadState
-from bidding.receipts import verify_receipt
 from ggzy import signing
-from ggzy.gm.sm3 import sm3_hex
+from ggzy_core.gm.sm3 import sm3_hex
+from ggzy_core.receipts import verify_receipt
 from tests import servers
 from tests.bidding.conftest import make_bidder, open_for_bids, seal_bid
 from trading.models import Section
@@ -34,7 +34,7 @@ def submit(
         [
             sys.executable,
             "-m",
-            "bidding.client.cli",
+            "ggzy_bid.cli",
             "submit",
             str(bid),
             "--section",

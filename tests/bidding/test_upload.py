@@ -10,10 +10,10 @@ from django.core.files.storage import default_storage
 from accounts.models import Person
 from bidding import parts
 from bidding.models import Bid, BidStatus, Upload, UploadState
-from bidding.receipts import verify_receipt
 from ggzy import signing
-from ggzy.gm import sm2
-from ggzy.gm.sm3 import sm3_hex
+from ggzy_core.gm import sm2
+from ggzy_core.gm.sm3 import sm3_hex
+from ggzy_core.receipts import verify_receipt
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import Bidder, create_upload, live_bids, patch, seal_bid, upload_whole
 from trading.models import Section

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 
 from bidding.models import Bid, BidStatus
-from bidding.receipts import verify_receipt
 from ggzy import signing
+from ggzy_core.receipts import verify_receipt
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import Bidder, seal_bid, upload_whole
 from trading import chronograph

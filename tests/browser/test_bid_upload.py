@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from bidding.models import Bid
-from ggzy.gm.sm3 import sm3_hex
+from ggzy_core.gm.sm3 import sm3_hex
 from tests.bidding.conftest import make_bidder, open_for_bids, seal_bid
 from tests.browser.conftest import requires_chromium
 from tests.factories import TEST_PASSWORD

@@ -25,10 +25,10 @@ from pytest_django.live_server_helper import LiveServer
 from accounts.models import Person, Role
 from bidding.models import Bid
 from ggzy import clock, signing
+from ggzy_core.reading import reading_message
+from ggzy_core.record import verify_record
 from realtime import hall as halls
 from realtime.models import Confirmation, Hall, HallObjection, HallStage, OpeningStatus
-from realtime.protocol import reading_message
-from realtime.record import verify_record
 from tests import servers
 from tests.bidding.conftest import Bidder, make_bidder, open_for_bids, seal_bid, upload_whole
 from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp

@@ -23,8 +23,8 @@ import time_machine
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ggzy.gm import sm2
-from ggzy.gm.envelope import (
+from ggzy_core.gm import sm2
+from ggzy_core.gm.envelope import (
     EnvelopeError,
     EnvelopeSignatureError,
     MalformedEnvelope,
@@ -36,7 +36,7 @@ from ggzy.gm.envelope import (
     verify,
 )
 from tests.fuzz.bounds import bounded_memory, examples, outcome
-from tests.gm.envelope_helpers import seal_to_bytes, split_envelope
+from tests.ggzy_core.gm.envelope_helpers import seal_to_bytes, split_envelope
 
 pytestmark = pytest.mark.fuzz
 

@@ -17,7 +17,7 @@ from channels.testing import WebsocketCommunicator
 from hypothesis import HealthCheck, Phase, example, given
 from hypothesis import strategies as st
 
-from ggzy.asgi import application
+from config.asgi import application
 from tests.bidding.conftest import bidders, section  # noqa: F401
 from tests.fuzz.bounds import examples
 from tests.realtime.conftest import Opening, eager_celery, opening  # noqa: F401

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from accounts import services
 from accounts.models import OrganisationKey, Person
 from ggzy.errors import DomainError
-from ggzy.gm import sm2
-from ggzy.gm.pem import pem_blocks
+from ggzy_core.gm import sm2
+from ggzy_core.gm.pem import pem_blocks
 from tests.fuzz.bounds import examples, outcome
 from tests.fuzz.test_key_formats import KEY, mutated, public_seeds, sm2_certificate_der
 

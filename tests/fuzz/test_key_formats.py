@@ -25,9 +25,9 @@ from hypothesis import strategies as st
 from pyasn1.codec.der import decoder, encoder
 from pyasn1_modules import rfc5280
 
-from ggzy.gm import der, keyformats, pbes2, sm2
-from ggzy.gm.errors import GMError
-from ggzy.gm.pem import pem_blocks, pem_encode
+from ggzy_core.gm import der, keyformats, pbes2, sm2
+from ggzy_core.gm.errors import GMError
+from ggzy_core.gm.pem import pem_blocks, pem_encode
 from tests.fuzz.bounds import bounded_memory, examples, outcome, reproducible_randomness
 
 pytestmark = pytest.mark.fuzz

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ggzy.gm.envelope import MalformedEnvelope, Manifest, SealInputError
-from ggzy.gm.envelope.manifest import MAX_MANIFEST_SIZE, canonical_json
-from ggzy.gm.envelope.sheet import decode_sheet, encode_sheet, normalise_sheet
+from ggzy_core.gm.envelope import MalformedEnvelope, Manifest, SealInputError
+from ggzy_core.gm.envelope.manifest import MAX_MANIFEST_SIZE, canonical_json
+from ggzy_core.gm.envelope.sheet import decode_sheet, encode_sheet, normalise_sheet
 from tests.fuzz.bounds import bounded_memory, examples, outcome
 from tests.fuzz.test_envelope_reader import _original
 

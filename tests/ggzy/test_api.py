@@ -6,7 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Person
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
 from tests.conftest import api_client_for
 from tests.factories import TEST_PASSWORD
 

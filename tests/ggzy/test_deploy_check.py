@@ -29,7 +29,7 @@ def deploy_check(tmp_path: Path, **extra: str) -> tuple[int, str, set[str]]:
     }
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "ggzy.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             "GGZY_VAR_DIR": str(tmp_path / "var"),
             "SECRET_KEY": secrets.token_urlsafe(50),
             "PLATFORM_SIGNING_KEY_FILE": str(key),

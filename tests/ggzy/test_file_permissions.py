@@ -48,7 +48,7 @@ def run(code: str, var: Path, **env: str) -> subprocess.CompletedProcess[str]:
         if k not in {"DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "PLATFORM_SIGNING_KEY_FILE"}
     }
     clean.update(
-        {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "ggzy.settings", "GGZY_VAR_DIR": str(var)}
+        {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings", "GGZY_VAR_DIR": str(var)}
     )
     clean.update(env)
     # Started with the usual permissive umask: the fix must not depend on the caller's.
@@ -94,7 +94,7 @@ def test_an_existing_world_readable_var_directory_is_closed(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(
     "entry_point",
-    ["import ggzy.asgi", "import ggzy.celery", "import ggzy.settings"],
+    ["import config.asgi", "import config.celery", "import config.settings"],
     ids=["daphne", "celery worker and beat", "manage.py and pytest"],
 )
 def test_every_entry_point_runs_with_a_private_umask(tmp_path: Path, entry_point: str) -> None:

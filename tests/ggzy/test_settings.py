@@ -12,7 +12,7 @@ BOOT = "import django; django.setup(); print('started')"
 def boot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     clean.pop("PLATFORM_SIGNING_KEY_FILE", None)
-    clean.update({"DJANGO_SETTINGS_MODULE": "ggzy.settings", "GGZY_VAR_DIR": str(tmp_path)})
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "GGZY_VAR_DIR": str(tmp_path)})
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", BOOT], cwd=ROOT, env=clean, capture_output=True, text=True
@@ -86,7 +86,7 @@ def test_database_and_redis_urls_switch_to_postgresql_and_redis(tmp_path: Path) 
 
 
 BROADCAST = (
-    "import django; django.setup(); from ggzy.celery import app; app.control.ping(timeout=0.2)"
+    "import django; django.setup(); from config.celery import app; app.control.ping(timeout=0.2)"
 )
 
 
@@ -97,7 +97,7 @@ def test_the_embedded_broker_writes_only_under_the_var_directory(tmp_path: Path)
     elsewhere.mkdir()
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     clean.update({"DEBUG": "true", "GGZY_VAR_DIR": str(var), "PYTHONPATH": str(ROOT)})
-    clean["DJANGO_SETTINGS_MODULE"] = "ggzy.settings"
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     result = subprocess.run(
         [sys.executable, "-c", BROADCAST], cwd=elsewhere, env=clean, capture_output=True, text=True
     )

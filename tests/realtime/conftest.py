@@ -14,9 +14,9 @@ import time_machine
 
 from accounts.models import Person, Role
 from bidding.models import Bid
+from config.celery import app as celery_app
 from ggzy import clock
-from ggzy.celery import app as celery_app
-from ggzy.gm import envelope
+from ggzy_core.gm import envelope
 from realtime.models import Hall
 from tests.bidding.conftest import Bidder, bidders, seal_bid, section, upload_whole  # noqa: F401
 from tests.factories import PersonFactory

@@ -13,9 +13,9 @@ import time_machine
 
 from accounts import services as account_services
 from accounts.models import Person
+from ggzy_core.reading import reading_message
 from realtime import hall, rescue
 from realtime.models import BidOpening, Confirmation, OpeningStatus
-from realtime.protocol import reading_message
 from tests import servers
 from tests.realtime.conftest import Opening, past_the_window
 from trading.models import OpeningKeyShare, Section
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def ggzy_bid(url: str, person: Person, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     _instance, token = account_services.token_issue(person=person)
     return subprocess.run(
-        [sys.executable, "-m", "bidding.client.cli", *args],
+        [sys.executable, "-m", "ggzy_bid.cli", *args],
         cwd=servers.ROOT,
         env={**os.environ, "GGZY_SERVER": url, "GGZY_TOKEN": token, "XDG_CONFIG_HOME": str(home)},
         capture_output=True,

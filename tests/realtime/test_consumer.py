@@ -10,7 +10,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from ggzy.asgi import application
+from config.asgi import application
 from realtime import events
 from realtime.hall import locked
 from tests.realtime.conftest import Opening

@@ -14,7 +14,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
-from ggzy.asgi import application
+from config.asgi import application
 from realtime import consumers
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 from trading.models import Section

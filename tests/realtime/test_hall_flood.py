@@ -19,7 +19,8 @@ from django.test import Client
 from accounts.models import Organisation, Person
 from ggzy import clock, signing
 from ggzy.errors import DomainError
-from realtime import closing, events, hall, reading, record, rules, snapshot
+from ggzy_core import record
+from realtime import closing, events, hall, reading, record_pdf, rules, snapshot
 from realtime.models import Hall, HallEvent, HallObjection, HallStage
 from supervision.models import LedgerEntry
 from tests.factories import TEST_PASSWORD, PersonFactory
@@ -175,7 +176,7 @@ def watch_pdf(
 ) -> list[bool]:
     """Record (and optionally hold up) every PDF the platform builds."""
     calls: list[bool] = []
-    build = record.record_pdf
+    build = record_pdf.render_pdf
 
     def watched(opening_record: record.OpeningRecord) -> bytes:
         calls.append(connection.in_atomic_block)
@@ -183,7 +184,7 @@ def watch_pdf(
             before()
         return build(opening_record)
 
-    monkeypatch.setattr(record, "record_pdf", watched)
+    monkeypatch.setattr(record_pdf, "render_pdf", watched)
     return calls
 
 
@@ -218,7 +219,7 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
         "at": current.stage_started_at.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(),
         "note": "",
     }
-    assert LedgerEntry.objects.get(action="realtime.record.signed").data == signed
+    assert LedgerEntry.objects.get(action="ggzy_core.record.signed").data == signed
     announced = HallEvent.objects.get(hall=current, kind="record")
     assert announced.payload == {"record_sm3": signed["record_sm3"]}
     assert snapshot.snapshot(current, opening.host)["record_state"] == "signed"
@@ -227,7 +228,8 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
     # Running the task again changes nothing.
     assert closing.publish_record(current.pk) == "done"
     assert (
-        len(built) == 1 and LedgerEntry.objects.filter(action="realtime.record.signed").count() == 1
+        len(built) == 1
+        and LedgerEntry.objects.filter(action="ggzy_core.record.signed").count() == 1
     )
 
 

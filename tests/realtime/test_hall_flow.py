@@ -10,7 +10,8 @@ import time_machine
 
 from ggzy import clock, signing
 from ggzy.errors import DomainError
-from realtime import decryption, hall, reading, record, rescue
+from ggzy_core import record
+from realtime import decryption, hall, reading, rescue
 from realtime.models import BidOpening, HallStage, OpeningStatus
 from supervision.models import LedgerEntry
 from tests.realtime.conftest import Opening, past_the_window
@@ -144,7 +145,7 @@ def test_a_platform_failure_is_rescued_by_two_key_holders(
     opening: Opening, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from accounts.models import Person
-    from ggzy.gm import envelope, shamir
+    from ggzy_core.gm import envelope, shamir
     from trading.models import OpeningKeyShare
 
     to_decryption(opening)
@@ -195,7 +196,7 @@ def test_a_platform_failure_is_rescued_by_two_key_holders(
 def test_an_unrescued_platform_failure_is_withdrawn_and_the_opening_goes_on(
     opening: Opening, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ggzy.gm import envelope
+    from ggzy_core.gm import envelope
 
     to_decryption(opening)
     monkeypatch.setattr(envelope, "unseal", lambda *a, **k: (_ for _ in ()).throw(OSError("lost")))
@@ -252,7 +253,7 @@ def test_a_complete_opening_ends_with_a_signed_record_and_evaluation(
     assert signed is not None and record_json is not None
     assert record.verify_record(bytes(record_json), signed, signing.platform_public_key())
     assert (
-        LedgerEntry.objects.get(action="realtime.record.signed").data["record_sm3"]
+        LedgerEntry.objects.get(action="ggzy_core.record.signed").data["record_sm3"]
         == signed["record_sm3"]
     )
     assert opening.hall.record_pdf.read().startswith(b"%PDF")

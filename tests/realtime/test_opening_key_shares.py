@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding.models import Bid
-from ggzy.gm import shamir
+from ggzy_core.gm import shamir
 from realtime import hall
 from realtime.models import BidOpening, Hall, HallStage, OpeningStatus, ShareSubmission
 from supervision.models import LedgerEntry

@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ggzy.canonical import canonical
-from ggzy.credit_code import check_character, is_valid
-from ggzy.gm import sm2
-from ggzy.gm.sm3 import sm3_hex
-from realtime.record import (
+from ggzy_core.canonical import canonical
+from ggzy_core.credit_code import check_character, is_valid
+from ggzy_core.gm import sm2
+from ggzy_core.gm.sm3 import sm3_hex
+from ggzy_core.record import (
     RECORD_DOMAIN,
     RECORD_FORMAT,
     BidRow,
@@ -35,10 +35,10 @@ from realtime.record import (
     Section,
     format_yuan,
     record_json,
-    record_pdf,
     sign_record,
     verify_record,
 )
+from realtime.record_pdf import render_pdf as record_pdf
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEADLINE = datetime(2025, 3, 18, 9, 30, tzinfo=SHANGHAI)

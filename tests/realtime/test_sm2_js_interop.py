@@ -1,6 +1,6 @@
 """The hall page's cryptography (static/js/hall-crypto.js over the vendored sm-crypto), run
-under Node, against ggzy.gm: signatures made in the browser verify on the server, content
-keys wrapped by ggzy.gm unwrap in the browser (short and padded DER integers included), key
+under Node, against ggzy_core.gm: signatures made in the browser verify on the server, content
+keys wrapped by ggzy_core.gm unwrap in the browser (short and padded DER integers included), key
 files written by ``ggzy-bid keygen`` open (plain and PBES2), the fingerprint and the reading's
 SM3 are the server's byte for byte.
 
@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
-from ggzy.credit_code import check_character
-from ggzy.gm import curve, der, envelope, sm2
-from realtime.protocol import reading_digest, reading_message
+from ggzy_core.credit_code import check_character
+from ggzy_core.gm import curve, der, envelope, sm2
+from ggzy_core.reading import reading_digest, reading_message
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
@@ -146,7 +146,7 @@ READING: dict[str, Any] = {
 
 def test_the_canonical_reading_and_its_sm3_are_the_servers(node: str) -> None:
     answer = js(node, "digest", reading=READING)
-    from ggzy.canonical import canonical
+    from ggzy_core.canonical import canonical
 
     assert answer["canonical"].encode() == canonical(READING)
     assert answer["sm3"] == reading_digest(READING)
@@ -185,7 +185,7 @@ def test_signatures_made_in_the_browser_verify_with_ggzy_gm(node: str) -> None:
     message = reading_message(published)
     assert len(set(signatures)) == 200  # a fresh nonce every time
     assert all(key.public_key().verify(message, bytes.fromhex(s)) for s in signatures)
-    # Minimal DER, like ggzy.gm writes it (200 signatures hold short r or s, with a leading
+    # Minimal DER, like ggzy_core.gm writes it (200 signatures hold short r or s, with a leading
     # zero byte, with probability 0.8; a padded 00 before a high bit in nearly every one).
     assert all(
         der.encode_signature(*der.decode_signature(bytes.fromhex(s))).hex() == s for s in signatures

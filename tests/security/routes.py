@@ -55,6 +55,6 @@ def http_routes() -> list[Route]:
 
 
 def websocket_routes() -> list[Route]:
-    from ggzy.routing import websocket_urlpatterns
+    from config.routing import websocket_urlpatterns
 
     return list(_walk(list(websocket_urlpatterns), "/", None))

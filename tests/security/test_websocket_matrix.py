@@ -10,7 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import Person
-from ggzy.asgi import application
+from config.asgi import application
 from tests.security import matrix
 from tests.security.conftest import MakeWorld
 from tests.security.routes import websocket_routes

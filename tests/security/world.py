@@ -179,7 +179,7 @@ def build(
     if stage == "opening":
         world.axes_ids = _axes_rows()
         return world
-    from ggzy.gm import envelope
+    from ggzy_core.gm import envelope
 
     with capture(execute=True):
         for bidder, bid in zip(bidders, bids, strict=True):

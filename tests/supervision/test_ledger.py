@@ -5,7 +5,8 @@ import pytest
 import time_machine
 
 from ggzy import signing
-from supervision import chain, ledger
+from ggzy_core import ledger_chain as chain
+from supervision import ledger
 from supervision.models import AppendOnlyError, LedgerEntry, LedgerHead
 from tests.factories import PersonFactory
 

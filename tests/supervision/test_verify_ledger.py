@@ -27,7 +27,14 @@ def test_an_export_verifies_offline_without_django(tmp_path: Path) -> None:
     export = tmp_path / "ledger.jsonl"
     call_command("export_ledger", out=export)
     key = export.with_suffix(".platform-key.pem")
-    command = [sys.executable, "-m", "supervision.chain", str(export), "--public-key", str(key)]
+    command = [
+        sys.executable,
+        "-m",
+        "ggzy_core.ledger_chain",
+        str(export),
+        "--public-key",
+        str(key),
+    ]
     env = {"PATH": "/usr/bin:/bin"}  # no DJANGO_SETTINGS_MODULE, no database
     intact = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert intact.returncode == 0, intact.stderr
@@ -42,8 +49,8 @@ def test_an_export_verifies_offline_without_django(tmp_path: Path) -> None:
 
 
 def test_a_checkpoint_by_a_stranger_key_fails_offline(tmp_path: Path) -> None:
-    from ggzy.gm import sm2
-    from supervision import chain
+    from ggzy_core import ledger_chain as chain
+    from ggzy_core.gm import sm2
 
     ledger.append("tests.thing.happened")
     ledger.checkpoint()
@@ -74,7 +81,14 @@ def test_an_export_holds_embargoed_entries_and_verifies_offline(tmp_path: Path) 
         None,
     ]
     key = export.with_suffix(".platform-key.pem")
-    command = [sys.executable, "-m", "supervision.chain", str(export), "--public-key", str(key)]
+    command = [
+        sys.executable,
+        "-m",
+        "ggzy_core.ledger_chain",
+        str(export),
+        "--public-key",
+        str(key),
+    ]
     result = subprocess.run(command, cwd=ROOT, env={"PATH": "/usr/bin:/bin"}, capture_output=True)
     assert result.returncode == 0, result.stderr
     assert b"3 entries, 1 signed checkpoints" in result.stdout

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from ggzy import clock
-from ggzy.gm import sm2
+from ggzy_core.gm import sm2
 from tests.factories import OrganisationFactory, OrganisationKeyFactory, PersonFactory
 from trading import chronograph, documents, services
 from trading.models import Category, EvaluationMethod, Project, Section, SectionStatus

@@ -7,7 +7,7 @@ from django.core import mail
 
 from accounts.models import Person
 from ggzy.errors import DomainError
-from ggzy.gm.sm3 import sm3_hex
+from ggzy_core.gm.sm3 import sm3_hex
 from supervision.models import LedgerEntry
 from tests.factories import PersonFactory
 from tests.trading.conftest import upload

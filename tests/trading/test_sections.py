@@ -7,7 +7,7 @@ import time_machine
 from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
-from ggzy.gm import shamir, sm2
+from ggzy_core.gm import shamir, sm2
 from supervision.models import LedgerEntry
 from tests.trading.conftest import Holders, section_fields
 from trading import services

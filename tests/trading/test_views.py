@@ -119,7 +119,7 @@ def test_the_management_page_hides_downloads_until_the_deadline(
 
 
 def test_the_opening_key_and_section_data_are_public_for_sealing(published: Section) -> None:
-    from ggzy.gm import sm2
+    from ggzy_core.gm import sm2
 
     pem = Client().get(reverse("trading:opening_key", args=[published.code])).content
     assert sm2.load_public_key(pem).fingerprint() == published.opening_key_fingerprint

@@ -11,7 +11,7 @@ from supervision import ledger
 class Command(BaseCommand):
     help = (
         "Export the ledger as JSON lines (checkpoints first, then entries) with the platform "
-        "public key, for offline verification: python -m supervision.chain FILE --public-key PEM"
+        "public key, for offline verification: python -m ggzy_core.ledger_chain FILE --public-key PEM"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,8 +4,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ggzy import signing
-from ggzy.gm import sm2
-from supervision import chain, ledger
+from ggzy_core import ledger_chain as chain
+from ggzy_core.gm import sm2
+from supervision import ledger
 
 
 class Command(BaseCommand):

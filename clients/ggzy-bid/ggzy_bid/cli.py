@@ -1,0 +1,87 @@
+"""Entry point of ``ggzy-bid``, the bidder's command-line tool.
+
+Subcommands live in :mod:`ggzy_bid.commands`, one module per group. Failures print
+one line in Chinese and English on stderr, never a traceback:
+
+* exit 0: done (for ``verify``: the signature is valid);
+* exit 1: ``verify`` found the signature invalid;
+* exit 2: bad usage, unreadable file, wrong or missing password, a key that is not SM2;
+* exit 3: not now (the platform's storage is full): run the same command again later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ggzy_core.gm.errors import GMError, InvalidKey, MalformedData, NotSM2Key, WrongPassword
+
+from .commands import GROUPS, Handler
+from .errors import EXIT_USAGE, CLIError
+from .passwords import ENV_VAR
+
+PROG = "ggzy-bid"
+
+_EPILOG = f"""\
+environment:
+  {ENV_VAR}   password of the private key, used when --password-file is not given
+                      (私钥密码；未指定 --password-file 时使用). Without either, the
+                      password is asked on the terminal.
+
+exit status: 0 success / signature valid, 1 signature invalid, 2 usage, file, key or
+password error, 3 try again later (submit: the platform's storage is full; it resumes).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="投标人工具：SM2 密钥、签名与 SM3 摘要 / bidder's tool: SM2 keys, "
+        "signatures and SM3 digests (OpenSSL 3 compatible)",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for group in GROUPS:
+        group.register(subparsers)
+    return parser
+
+
+def _describe_gm_error(exc: GMError) -> CLIError:
+    # The library's messages are already key-free and name the rule; add the Chinese.
+    if isinstance(exc, WrongPassword):
+        zh = "私钥已加密，需要密码" if "needed" in str(exc) else "私钥密码错误"
+    elif isinstance(exc, NotSM2Key):
+        zh = "不是 SM2 密钥"
+    elif isinstance(exc, InvalidKey):
+        zh = "密钥文件无效"
+    elif isinstance(exc, MalformedData):
+        zh = "数据格式错误"
+    else:
+        zh = "密码运算失败"
+    return CLIError(zh, str(exc))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except CLIError as exc:
+        error = exc
+    except GMError as exc:
+        error = _describe_gm_error(exc)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    print(error.line(), file=sys.stderr)
+    return error.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,251 @@
+"""Demo data for `make demo`: idempotent, so running it twice changes nothing.
+
+It spans the apps (organisations, keys, a published section), so it lives with the project.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services
+from accounts.credit_code import with_check_character
+from accounts.models import Organisation, OrganisationKind, Person, Role
+from bidding import services as bidding_services
+from ggzy import clock
+from ggzy_core.gm import envelope, sm2
+from supervision import ledger
+from trading import chronograph, documents
+from trading import services as trading_services
+from trading.models import Category, EvaluationMethod, Project, Section
+
+DEMO_PASSWORD = "ggzy-demo-2026"  # noqa: S105  # nosec B105 # printed to the demo user on purpose
+
+ORGANISATIONS = [
+    # username, organisation name, credit-code prefix (17 chars), kind, legal representative
+    ("centre", "示范市公共资源交易中心", "12320100MB0000001", OrganisationKind.CENTRE, "周中心"),
+    (
+        "regulator",
+        "示范市住房和城乡建设局",
+        "11320100MB0000002",
+        OrganisationKind.REGULATOR,
+        "吴监督",
+    ),
+    (
+        "tenderee",
+        "示范市城市建设投资有限公司",
+        "91320100MA1X00013",
+        OrganisationKind.TENDEREE,
+        "郑招标",
+    ),
+    ("bidder1", "江南建工集团有限公司", "91320100MA1Y00011", OrganisationKind.BIDDER, "王一"),
+    ("bidder2", "长江路桥工程有限公司", "91320100MA1Y00022", OrganisationKind.BIDDER, "李二"),
+    ("bidder3", "金陵市政建设有限公司", "91320100MA1Y00033", OrganisationKind.BIDDER, "张三"),
+]
+EXPERTS = [("expert1", "陈专家"), ("expert2", "林专家")]
+DEMO_PROJECT = "GGZY-DEMO-2026-001"
+DEMO_OPENING_MINUTES = 5  # the demo opening's deadline, from the first `make demo`
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisations, people and bidder keys (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--print-logins", action="store_true", help="only print the logins table"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("demo data is for DEBUG (demo) installations only / 仅用于演示环境")
+        key_dir = Path(settings.VAR_DIR) / "demo-keys"
+        if not options["print_logins"]:
+            with transaction.atomic():
+                self._create(key_dir)
+        self._print_logins(key_dir)
+
+    def _create(self, key_dir: Path) -> None:
+        key_dir.mkdir(parents=True, exist_ok=True)
+        # The platform administrator sets up the centre and the regulator.
+        admin = Person.objects.filter(username="admin").first() or (
+            Person.objects.create_superuser("admin", "", DEMO_PASSWORD, display_name="平台管理员")
+        )
+        for username, name, prefix, kind, representative in ORGANISATIONS:
+            if Person.objects.filter(username=username).exists():
+                continue
+            person = services.organisation_register(
+                name=name,
+                credit_code=with_check_character(prefix),
+                kind=kind,
+                legal_representative=representative,
+                admin_username=username,
+                admin_password=DEMO_PASSWORD,
+                admin_display_name=f"{representative}（{name[:4]}）",
+                actor=admin,
+            )
+            # Bidders sign bids; the centre, regulator and tenderee hold opening-key shares.
+            assert person.organisation is not None  # nosec B101 # narrows the type for mypy
+            self._bind_demo_key(person, person.organisation, key_dir / f"{username}.pem")
+        self._publish_demo_section()
+        for username, name in EXPERTS:
+            if not Person.objects.filter(username=username).exists():
+                expert = Person(username=username, display_name=name, role=Role.EXPERT)
+                expert.set_password(DEMO_PASSWORD)
+                expert.save()
+
+    def _publish_demo_section(self) -> None:
+        if Project.objects.filter(code=DEMO_PROJECT).exists():
+            return
+        tenderee = Person.objects.get(username="tenderee")
+        project = trading_services.project_create(
+            actor=tenderee,
+            code=DEMO_PROJECT,
+            name="示范市滨江路改造工程",
+            centre=Organisation.objects.get(people__username="centre"),
+            regulator=Organisation.objects.get(people__username="regulator"),
+        )
+        now = clock.now()
+        section = trading_services.section_create(
+            project=project,
+            actor=tenderee,
+            name="施工一标段",
+            category=Category.WORKS,
+            estimated_price=Decimal("50000000.00"),
+            price_ceiling=Decimal("48000000.00"),
+            bid_deposit=Decimal("800000.00"),
+            bid_validity_days=90,
+            documents_from=now,
+            bid_deadline=(now + dt.timedelta(days=21)).replace(
+                hour=1, minute=30, second=0, microsecond=0
+            ),
+            decryption_window_minutes=30,
+            evaluation_method=EvaluationMethod.COMPREHENSIVE,
+            evaluation_criteria="技术部分40分，商务部分20分，投标报价40分",
+        )
+        text = "示范市滨江路改造工程 施工一标段 招标文件（演示）\n".encode()
+        documents.document_issue(
+            section=section,
+            actor=tenderee,
+            title="招标文件",
+            upload=SimpleUploadedFile("招标文件.txt", text, content_type="text/plain"),
+        )
+        trading_services.section_publish(section=section, actor=tenderee)
+        self._demo_opening(project, tenderee)
+
+    def _demo_opening(self, project: Project, tenderee: Person) -> None:
+        """A second section that opens a few minutes after the demo starts, with three real
+        sealed bids: so the hall can be tried at once. Its timetable is shifted in the
+        database after a lawful publication — demo data only."""
+        now = clock.now()
+        section = trading_services.section_create(
+            project=project,
+            actor=tenderee,
+            name="施工二标段（开标演示）",
+            category=Category.WORKS,
+            estimated_price=Decimal("30000000.00"),
+            price_ceiling=Decimal("29000000.00"),
+            bid_deposit=Decimal("600000.00"),
+            documents_from=now,
+            bid_deadline=now + dt.timedelta(days=21),
+            decryption_window_minutes=30,
+            evaluation_method=EvaluationMethod.LOWEST_PRICE,
+        )
+        documents.document_issue(
+            section=section,
+            actor=tenderee,
+            title="招标文件",
+            upload=SimpleUploadedFile(
+                "招标文件.txt", "二标段招标文件（演示）".encode(), content_type="text/plain"
+            ),
+        )
+        trading_services.section_publish(section=section, actor=tenderee)
+        opening = (now + dt.timedelta(minutes=DEMO_OPENING_MINUTES)).replace(microsecond=0)
+        Section.objects.filter(pk=section.pk).update(
+            documents_from=now - dt.timedelta(days=22), bid_deadline=opening
+        )
+        ledger.seal(section.embargo_scope, until=opening)  # the bids' embargo moves with it
+        chronograph.apply_time_events(section.pk)
+        section.refresh_from_db()
+        bids_dir = Path(settings.VAR_DIR) / "demo-bids"
+        bids_dir.mkdir(parents=True, exist_ok=True)
+        opening_key = sm2.load_public_key(section.opening_key_pem.encode())
+        for index, username in enumerate(["bidder1", "bidder2", "bidder3"]):
+            person = Person.objects.get(username=username)
+            assert person.organisation is not None  # nosec B101 # narrows the type for mypy
+            key = sm2.load_private_key(
+                (Path(settings.VAR_DIR) / "demo-keys" / f"{username}.pem").read_bytes()
+            )
+            proposal = bids_dir / f"{username}-技术标.txt"
+            proposal.write_text(
+                f"{person.organisation.name} 技术标与商务标（演示）\n", encoding="utf-8"
+            )
+            sealed = io.BytesIO()
+            envelope.seal(
+                out=sealed,
+                files=[proposal],
+                sheet={
+                    "price": f"{28_600_000 + index * 137_500}.00",
+                    "duration_days": 360 + index * 30,
+                    "quality": "合格",
+                    "project_manager": ["王建国", "李卫东", "张海涛"][index],
+                },
+                section_id=section.pk,
+                section_code=section.code,
+                bidder_credit_code=person.organisation.credit_code,
+                signing_key=key,
+                recipients=[envelope.Recipient(envelope.OPENING_ROLE, opening_key)],
+            )
+            data = sealed.getvalue()
+            (bids_dir / f"{username}.gbid").write_bytes(data)
+            upload, _new = bidding_services.upload_create(
+                section=section,
+                person=person,
+                length=len(data),
+                idempotency_key=f"demo-{username}-bid",
+            )
+            bidding_services.upload_append(
+                upload=upload, person=person, offset=0, stream=io.BytesIO(data)
+            )
+
+    def _bind_demo_key(self, person: Person, organisation: Organisation, path: Path) -> None:
+        key = sm2.generate_private_key()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key.to_pem())
+        services.key_bind(
+            organisation=organisation, actor=person, key_data=key.public_key().to_pem()
+        )
+
+    def _print_logins(self, key_dir: Path) -> None:
+        self.stdout.write(f"\n  Demo logins (password for all: {DEMO_PASSWORD})\n")
+        rows = (
+            [(u, n) for u, n, *_ in ORGANISATIONS] + EXPERTS + [("admin", "平台管理员 superuser")]
+        )
+        for username, name in rows:
+            key = key_dir / f"{username}.pem"
+            suffix = f"   SM2 key: {key}" if key.exists() else ""
+            self.stdout.write(f"    {username:<10} {name}{suffix}")
+        sections = list(Section.objects.filter(project__code=DEMO_PROJECT).order_by("pk"))
+        if sections:
+            self.stdout.write(
+                f"\n  A published section: {sections[0].code} (bidders: ggzy-bid seal … then upload)"
+            )
+        if len(sections) > 1:
+            opening = sections[1]
+            local = opening.bid_deadline.astimezone(timezone.get_current_timezone())
+            self.stdout.write(
+                f"  An opening to try: {opening.code} opens at {local:%H:%M} (server time). Host it as"
+                f" 'centre' at /halls/{opening.code}/; bidders unlock with var/demo-bids/<user>.gbid"
+                " and their key in var/demo-keys/"
+            )
+        self.stdout.write("")
