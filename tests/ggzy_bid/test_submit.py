@@ -7,71 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from rest_framework.test import APIClient
 
-from accounts.models import Person
 from bidding.models import Bid, BidStatus
-from ggzy_bid import cli
-from ggzy_bid import server as client_server
 from tests.bidding.conftest import Bidder, seal_bid
 from trading.models import Section
 
 pytestmark = pytest.mark.django_db
-
-
-class Answer:
-    """The part of ``requests.Response`` the tool uses."""
-
-    def __init__(self, response: Any) -> None:
-        self.status_code = response.status_code
-        self.headers = response.headers
-        self.content = response.content
-        self.text = response.content.decode(errors="replace")
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
-def platform_for(person: Person) -> type:
-    client = APIClient()
-    client.force_authenticate(person)
-
-    class Platform:
-        headers: dict[str, str] = {}
-
-        def request(self, method: str, url: str, **kwargs: Any) -> Answer:
-            headers = {
-                f"HTTP_{name.upper().replace('-', '_')}": value
-                for name, value in (kwargs.get("headers") or {}).items()
-                if name.lower() != "content-type"
-            }
-            content_type = (kwargs.get("headers") or {}).get("Content-Type")
-            body: Any = kwargs.get("data") or b""
-            if "json" in kwargs:
-                body, content_type = json.dumps(kwargs["json"]), "application/json"
-            response = client.generic(
-                method,
-                urlsplit(url).path,
-                body,
-                content_type=content_type or "application/octet-stream",
-                **headers,
-            )
-            return Answer(response)
-
-    return Platform
-
-
-@pytest.fixture
-def tool(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
-    def run(bidder: Bidder, *args: str) -> int:
-        monkeypatch.setattr(client_server.requests, "Session", platform_for(bidder.person))
-        return cli.main([*args, "--server", "http://platform.test", "--token", "t"])
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    return run
 
 
 def test_replace_without_a_value_replaces_the_live_bid_in_the_section(
