@@ -12,8 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ggzy_bid import passwords
+from ggzy_bid import passwords, server
 from ggzy_bid.cli import main
+from ggzy_bid.commands import submission
 from ggzy_core.gm import sm2
 from ggzy_core.gm.sm3 import sm3_hex
 from tests.ggzy_bid.conftest import error_line
@@ -275,11 +276,15 @@ def test_digest_prints_sm3_like_sha256sum(
     ]
 
 
-def test_help_documents_the_password_environment_variable(
+def test_help_documents_the_password_and_profile_environment_variables(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--help"]) == 0
-    assert passwords.ENV_VAR in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{passwords.ENV_VAR}   password of the private key" in out
+    assert f"{submission.PASSWORD_ENV}       login password for `ggzy-bid login`" in out
+    assert f"{server.PROFILE_ENV}        saved login to use" in out
+    assert "北京时间, UTC+8" in out
 
 
 def test_a_missing_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,6 +16,7 @@ from ggzy_bid.cli import main
 from ggzy_core.gm import sm2
 from ggzy_core.gm.envelope import read_manifest
 from ggzy_core.gm.envelope.archive import DOCUMENT_ID_FILE
+from ggzy_core.gm.envelope.client import machine_fingerprint
 from ggzy_core.gm.sm3 import sm3_hex
 from tests.ggzy_bid.conftest import error_line
 
@@ -247,3 +248,22 @@ def test_the_installed_console_script_seals_and_inspects(ws: Workspace) -> None:
     )
     assert piped.returncode == 0
     assert "GGZY-2026-0042-01" in piped.stdout.decode()
+
+
+def test_seal_says_what_it_records_about_this_machine_and_inspect_shows_it(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(ws.seal_args()) == 0
+    notice = capsys.readouterr().err
+    assert notice.startswith("说明：本次封装在投标文件中记录了本机指纹")
+    assert f"hidden file {DOCUMENT_ID_FILE} in the folder of the files sealed" in notice
+    assert "to detect collusion" in notice and "[R40]" in notice
+    assert "ggzy-bid inspect BID.gbid shows what was recorded" in notice
+    assert (ws.docs / DOCUMENT_ID_FILE).exists()
+
+    assert main(["inspect", str(ws.out)]) == 0
+    shown = capsys.readouterr().out
+    assert f"机器指纹 / machine fingerprint: {machine_fingerprint()}" in shown
+    file_id = (ws.docs / DOCUMENT_ID_FILE).read_text().strip()
+    assert f"文件创建标识 / file creation id: {file_id}" in shown
+    assert "for the collusion check [R40]" in shown
