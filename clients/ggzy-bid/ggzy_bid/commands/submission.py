@@ -302,7 +302,7 @@ def run_withdraw(args: argparse.Namespace) -> int:
     receipt = session.json("POST", f"/api/bids/{args.bid}/withdraw", retry=False)
     out = args.out or f"bid-{args.bid}.withdrawn.json"
     files.write_bytes(out, json.dumps(receipt, ensure_ascii=False, indent=2).encode())
-    at = receipt.get("payload", {}).get("received_at", "")
+    at = receipt.get("payload", {}).get("issued_at", "")  # when the withdrawal was recorded
     output.say(f"已撤回 / withdrawn: bid {args.bid} at {output.beijing(at)}; receipt: {out}")
     return EXIT_OK
 
