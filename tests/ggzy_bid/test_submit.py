@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bidding.models import Bid, BidStatus, Upload
+from ggzy import clock, signing
 from ggzy_bid import cli, output, server
 from ggzy_core.gm import sm2
 from tests.bidding.conftest import Bidder, seal_bid
@@ -160,3 +161,26 @@ def test_seal_warns_when_the_saved_login_says_the_key_is_not_bound(
 
     assert cli.main([*seal, "--out", str(tmp_path / "b.gbid"), "--offline"]) == 0
     assert "注意：" not in capsys.readouterr().err
+
+
+def test_time_and_receipt_verify_print_beijing_time(
+    section: Section,
+    bidders: list[Bidder],
+    tmp_path: Path,
+    tool: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert tool(bidders[0], "time") == 0
+    now = clock.now().astimezone(output.BEIJING)  # the travelled clock stands still
+    assert f"平台时间 / server time {now:%Y-%m-%d %H:%M:%S}" in capsys.readouterr().out
+
+    bid_file = tmp_path / "bid.gbid"
+    bid_file.write_bytes(seal_bid(section, bidders[0], tmp_path))
+    assert tool(bidders[0], "submit", str(bid_file), "--section", section.code) == 0
+    capsys.readouterr()
+    platform = tmp_path / "platform.pem"
+    platform.write_bytes(signing.platform_public_key().to_pem())
+    receipt = str(bid_file) + ".receipt.json"
+    assert cli.main(["receipt", "verify", receipt, "--platform-key", str(platform)]) == 0
+    received_at = Bid.objects.get().received_at.astimezone(output.BEIJING)
+    assert f"received {output.beijing(received_at)}" in capsys.readouterr().out
