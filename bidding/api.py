@@ -203,6 +203,10 @@ class UploadResource(APIView):
             headers["Ggzy-Bid"] = str(upload.bid.pk)
         if upload.state == UploadState.REFUSED:
             headers["Ggzy-Refused"] = upload.refusal_code
+            # The reason, not only the code: ggzy-bid prints it as the platform worded it.
+            headers["Ggzy-Reason"] = _reason_header(
+                upload.refusal_reason or REASONS.get(upload.refusal_code, "")
+            )
         return _tus(HttpResponse(status=200), **headers)
 
     @extend_schema(

@@ -28,14 +28,28 @@ REASONS = {
     "bidder: seal it again as your organisation",
     "no_key": "本单位尚未绑定SM2密钥，请先绑定密钥再封装投标文件 / Your organisation has no bound SM2 "
     "key: bind one, then seal the bid with it",
-    "wrong_key": "投标文件不是用本单位当前绑定的密钥签名的，请用当前密钥重新封装 / The bid is not signed "
-    "with your organisation's bound key: seal it again with the current key",
+    # Binding a new key retires the old one (accounts.services.key_bind): bids already
+    # received stay valid, but a bid sealed with the old key can no longer be sent.
+    "wrong_key": "投标文件是用本单位已停用的密钥（{detail}）签名的：绑定新密钥后旧密钥即停用，"
+    "已送达的投标仍然有效，但未送达的投标须用当前绑定的密钥重新封装后再上传 / The bid is signed with "
+    "a key your organisation has retired ({detail}): binding a new key retires the old one; bids "
+    "already received stay valid, but one not yet received must be sealed again with the "
+    "currently bound key, then uploaded",
+    "key_not_bound": "签名密钥（{detail}）未绑定到本单位：请本单位管理员在“单位密钥”页面 {where} "
+    "绑定其公钥（ggzy-bid pubkey 密钥文件 --out 公钥.pem 导出），然后重新上传；注意绑定新密钥会"
+    "停用本单位当前密钥，已送达的投标不受影响 / The key that signed the bid ({detail}) is not "
+    "bound to your organisation: your organisation's manager binds its public key on the "
+    "organisation's keys page {where} (export it with ggzy-bid pubkey KEY.pem --out PUB.pem), "
+    "then upload again; binding a new key retires the current one, bids already received are "
+    "not affected",
     "bad_signature": "投标文件签名无效，请重新封装 / The bid's signature is invalid: seal it again",
     "no_opening_recipient": "投标文件未加密给本标段的开标密钥，请用本标段的开标公钥重新封装 / The bid "
     "is not sealed to this section's opening key: seal it again with this section's opening key",
-    "second_bid": "本单位在该标段已有有效投标，如需更换请替换它（ggzy-bid submit --replace，或在上传页面"
-    "重新上传） / Your organisation already has a live bid in this section: replace it "
-    "(ggzy-bid submit --replace, or upload again on the section's upload page)",
+    "second_bid": "本单位在该标段已有有效投标 {detail}，一个标段只能有一份 [R34]；如需更换请替换它："
+    "ggzy-bid submit 投标文件 --section 标段编号 --replace {detail}，或在上传页面重新上传 / Your "
+    "organisation already has a live bid in this section, {detail}, and may have only one "
+    "[R34]: replace it with ggzy-bid submit BID.gbid --section CODE --replace {detail}, or "
+    "upload again on the section's upload page",
     "bad_replace": "要替换的投标不存在或已失效，请查看“我的投标” / The bid to replace is not your "
     "live bid: check your bids",
     # The upload itself (tus): termination, expiry, bounds.
@@ -62,14 +76,18 @@ REASONS = {
 class Refusal(Exception):
     """A bid refused for a reason in ``REASONS`` (plus detail); see ``services``."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", **places: str) -> None:
         super().__init__(code)
         self.code = code
         self.detail = detail
+        self.places = places
 
     @property
     def message(self) -> str:
-        return REASONS[self.code] + (f": {self.detail}" if self.detail else "")
+        reason = REASONS[self.code]
+        if "{detail}" in reason:  # the detail belongs inside both languages, not after them
+            return reason.format(detail=self.detail, **self.places)
+        return reason + (f": {self.detail}" if self.detail else "")
 
     def as_domain_error(self) -> DomainError:
         return DomainError(self.message, code=self.code)

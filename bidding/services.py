@@ -15,6 +15,7 @@ from typing import IO, Any, BinaryIO, cast
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 
 from accounts.models import Organisation, Person, Role
 from accounts.services import active_key
@@ -222,7 +223,7 @@ def _complete(upload: Upload, person: Person, digest: str, address: str | None) 
         section=section, organisation=upload.organisation, status=BidStatus.RECEIVED
     ).first()
     if live is not None and (upload.replaces_id is None or upload.replaces_id != live.pk):
-        raise Refusal("second_bid", f"有效投标 / live bid {live.pk}")
+        raise Refusal("second_bid", str(live.pk))
     if upload.replaces_id is not None and live is None:
         raise Refusal("bad_replace")
     # No number is given here: a per-section counter would tell the bidder how many others
@@ -276,6 +277,13 @@ def _verified_manifest(upload: Upload, section: Section) -> envelope.Manifest:
     key = active_key(organisation)
     if key is None:
         raise Refusal("no_key")
+    try:
+        # The manifest names the signing key: a key that is not the bound one is said so, not
+        # reported as "the signature is invalid" after a pointless verification.
+        named = envelope.read_manifest(cast(BinaryIO, parts.PartsReader(upload)))
+    except GMError as exc:
+        raise Refusal("not_sealed", str(exc)) from exc
+    _refuse_an_unbound_key(organisation, named.bidder_key_fingerprint, key.fingerprint)
     signer = sm2.load_public_key(key.public_key_pem.encode())
     try:
         verified = envelope.verify(cast(BinaryIO, parts.PartsReader(upload)), signer=signer)
@@ -288,11 +296,18 @@ def _verified_manifest(upload: Upload, section: Section) -> envelope.Manifest:
         raise Refusal("wrong_section", f"{manifest.section_code}")
     if manifest.bidder_credit_code != organisation.credit_code:
         raise Refusal("wrong_bidder", manifest.bidder_credit_code)
-    if manifest.bidder_key_fingerprint != key.fingerprint:
-        raise Refusal("wrong_key")
     if manifest.recipient(section.opening_key_fingerprint) is None:
         raise Refusal("no_opening_recipient")
     return manifest
+
+
+def _refuse_an_unbound_key(organisation: Organisation, signer: str, bound: str) -> None:
+    if signer == bound:
+        return
+    if organisation.keys.filter(fingerprint=signer).exists():
+        raise Refusal("wrong_key", signer)
+    where = reverse("accounts:keys", args=[organisation.pk])
+    raise Refusal("key_not_bound", signer, where=where)
 
 
 def _collusion_flags(

@@ -6,7 +6,9 @@ from uuid import UUID
 import pytest
 import time_machine
 from django.core.files.storage import default_storage
+from django.urls import reverse
 
+from accounts import services as account_services
 from accounts.models import Person
 from bidding import parts
 from bidding.models import Bid, BidStatus, Upload, UploadState
@@ -61,13 +63,44 @@ def test_an_unencrypted_pdf_is_refused_with_the_reason_and_nothing_is_kept(
     assert refusal.data["code"] == "not_sealed" and refusal.network_address
 
 
-def test_a_bid_signed_with_a_key_that_is_not_bound_is_refused(
+def test_a_bid_signed_with_a_key_that_is_not_bound_says_so_and_where_to_bind_it(
     section: Section, bidders: list[Bidder], tmp_path: Path
 ) -> None:
-    data = seal_bid(section, bidders[0], tmp_path, signing_key=sm2.generate_private_key())
+    stranger = sm2.generate_private_key()
+    data = seal_bid(section, bidders[0], tmp_path, signing_key=stranger)
     response = upload_whole(bidders[0].client(), section, data)
-    assert response.status_code == 422 and response.json()["code"] in {"bad_signature", "wrong_key"}
+    assert response.status_code == 422 and response.json()["code"] == "key_not_bound"
+    detail = response.json()["detail"]
+    keys_page = reverse("accounts:keys", args=[bidders[0].organisation.pk])
+    assert "未绑定到本单位" in detail and "is not bound to your organisation" in detail
+    assert detail.count(stranger.public_key().fingerprint()) == 2  # in both languages
+    assert detail.count(keys_page) == 2
+    assert "signature is invalid" not in detail
     assert not Bid.objects.exists()
+
+
+def test_binding_a_new_key_keeps_the_received_bid_and_refuses_one_sealed_with_the_old_key(
+    section: Section, bidders: list[Bidder], tmp_path: Path
+) -> None:
+    bidder = bidders[0]
+    received = upload_whole(bidder.client(), section, seal_bid(section, bidder, tmp_path))
+    assert received.status_code == 204
+    sealed_before = seal_bid(section, bidder, tmp_path, price="39000000.00")
+    old_fingerprint = bidder.key.public_key().fingerprint()
+
+    account_services.key_bind(
+        organisation=bidder.organisation,
+        actor=bidder.person,
+        key_data=sm2.generate_private_key().public_key().to_pem(),
+    )
+
+    assert Bid.objects.get().status == BidStatus.RECEIVED  # the bid in flight is not broken
+    late = upload_whole(bidder.client(), section, sealed_before, key="key-00000002")
+    assert late.status_code == 422 and late.json()["code"] == "wrong_key"
+    detail = late.json()["detail"]
+    assert detail.count(old_fingerprint) == 2
+    assert "已送达的投标仍然有效" in detail and "bids already received stay valid" in detail
+    assert len(live_bids(section)) == 1
 
 
 def test_a_bid_sealed_for_another_section_is_refused(

@@ -17,9 +17,12 @@ from collections.abc import Sequence
 
 from ggzy_core.gm.errors import GMError, InvalidKey, MalformedData, NotSM2Key, WrongPassword
 
+from . import output
 from .commands import GROUPS, Handler
+from .commands.submission import PASSWORD_ENV
 from .errors import EXIT_USAGE, CLIError
 from .passwords import ENV_VAR
+from .server import PROFILE_ENV
 
 PROG = "ggzy-bid"
 
@@ -28,6 +31,15 @@ environment:
   {ENV_VAR}   password of the private key, used when --password-file is not given
                       (私钥密码；未指定 --password-file 时使用). Without either, the
                       password is asked on the terminal.
+  {PASSWORD_ENV}       login password for `ggzy-bid login` (登录密码); without it the
+                      password is asked on the terminal.
+  {PROFILE_ENV}        saved login to use, like --profile (使用的已保存登录); `ggzy-bid
+                      profiles` lists them.
+  GGZY_SERVER, GGZY_TOKEN
+                      platform URL and API token, like --server / --token (default
+                      profile only).
+
+times are printed in Beijing time (北京时间, UTC+8), as the platform and the opening record.
 
 exit status: 0 success / signature valid, 1 signature invalid, 2 usage, file, key or
 password error, 3 try again later (submit: the platform's storage is full; it resumes).
@@ -77,9 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GMError as exc:
         error = _describe_gm_error(exc)
     except KeyboardInterrupt:
+        output.end_progress()
         print(file=sys.stderr)
         return 130
-    print(error.line(), file=sys.stderr)
+    output.error(error.line())
     return error.exit_code
 
 

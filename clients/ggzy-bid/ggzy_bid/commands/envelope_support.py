@@ -13,6 +13,7 @@ from typing import TextIO
 
 from ggzy_core.gm.envelope import EnvelopeError
 
+from .. import output
 from ..errors import CLIError
 
 MIB = 1 << 20
@@ -47,12 +48,11 @@ class ProgressBar:
             return
         self._shown_at = now
         percent = 100 * done // total if total else 100
-        self._stream.write(
-            f"\r{self._label} {percent:3d}%  {done / MIB:8.1f} / {total / MIB:.1f} MiB"
+        output.progress(
+            f"{self._label} {percent:3d}%  {done / MIB:8.1f} / {total / MIB:.1f} MiB",
+            stream=self._stream,
+            finished=finished,
         )
-        if finished:
-            self._stream.write("\n")
-        self._stream.flush()
 
 
 def temporary_beside(target: Path) -> Path:

@@ -10,15 +10,56 @@ host has started a rescue (the regulator's share first; centre and tenderee afte
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from ggzy_core.gm import envelope, shamir
 from ggzy_core.reading import reading_digest, reading_message
 
-from .. import files, server
+from .. import files, output
 from ..errors import EXIT_OK, CLIError
 from ..passwords import ENV_VAR
-from .submission import server_options
+from .submission import server_options, session_for
+
+# The hall's stages and a bid's opening status, as a person reads them (the server sends the
+# machine words; a raw "decrypting" or "sign_in" is not a message).
+STAGES = {
+    "waiting": ("等待开标", "waiting for the opening time"),
+    "sign_in": ("签到", "sign-in"),
+    "bidders": ("投标人名单", "bidder list"),
+    "decryption": ("解密", "decryption"),
+    "reading": ("唱标", "reading out the bids"),
+    "confirmation": ("确认唱标结果", "confirmation of the reading"),
+    "objections": ("异议", "objections"),
+    "closed": ("已结束", "closed"),
+    "failed": ("未开标（流标）", "no opening (failed)"),
+}
+OPENING_STATUS = {
+    "pending": ("等待投标人解密", "waiting for the bidder's key"),
+    "decrypting": ("密钥已接受，正在解密", "key accepted, decrypting"),
+    "decrypted": ("已解密", "decrypted"),
+    "failed": (
+        "平台解密失败（可补救）",
+        "the platform failed to decrypt it (a rescue is possible)",
+    ),
+    "revoked": ("已撤销（投标人未解密）[E31]", "revoked: not decrypted by the bidder [E31]"),
+    "withdrawn": ("已撤回（非投标人原因未能解密）[E31]", "withdrawn: not decryptable [E31]"),
+}
+
+
+def _words(table: dict[str, tuple[str, str]], value: object) -> tuple[str, str]:
+    return table.get(str(value), (str(value), str(value)))
+
+
+def stage_context(hall: dict[str, Any]) -> str:
+    """ "大厅当前阶段：解密，窗口截止 … / hall stage: decryption, window closes …" """
+    zh, en = _words(STAGES, hall.get("stage"))
+    deadline = hall.get("stage_deadline")
+    if isinstance(deadline, int):
+        at = output.beijing(dt.datetime.fromtimestamp(deadline / 1000, dt.UTC))
+        zh, en = f"{zh}，本阶段截止 {at}", f"{en}, this stage ends {at}"
+    return f"大厅当前阶段：{zh} / hall stage: {en}"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,66 +107,95 @@ def run_unlock(args: argparse.Namespace) -> int:
             "投标文件不是该标段的", f"{args.file} was sealed for {manifest.section_code}"
         )
     content_key = envelope.unwrap_content_key(manifest, key)
-    session = server.Session(server.resolve(args.server, args.token))
+    session = session_for(args)
     hall = session.json("GET", f"/api/halls/{args.section}")
+    context = stage_context(hall)
     bid = hall.get("you", {}).get("bid")
     if bid is None:
-        raise CLIError("您在该标段没有投标", "you have no bid in this hall")
+        czh, _, cen = context.partition(" / ")
+        raise CLIError(
+            f"大厅中没有本单位可解密的投标（{czh}）：投标在开标后的投标人名单阶段列出，解密阶段"
+            "开始后再运行本命令；如本单位未在截止前送达投标，则无需解密",
+            f"the hall lists no bid of yours to unlock ({cen}): bids are listed after the "
+            "deadline, at the bidder list stage; run this command once the decryption stage "
+            "has started; if your organisation sent no bid before the deadline, there is "
+            "nothing to unlock",
+        )
     body = session.json(
         "POST",
         f"/api/halls/{args.section}/bids/{bid}/key",
         json={"content_key": content_key.hex()},
         retry=False,
+        context=context,
     )
-    print(f"已提交解密密钥 / key accepted: bid {bid} is {body['status']}")
+    zh, en = _words(OPENING_STATUS, body.get("status"))
+    output.say(f"已提交解密密钥：投标 {bid} {zh} / key sent: bid {bid}: {en}")
     return EXIT_OK
 
 
 def run_confirm(args: argparse.Namespace) -> int:
     key = files.load_private_key(args.key, args.password_file)
-    session = server.Session(server.resolve(args.server, args.token))
+    session = session_for(args)
     hall = session.json("GET", f"/api/halls/{args.section}")
+    context = stage_context(hall)
     reading, published = hall.get("reading"), hall.get("reading_sm3", "")
-    if not reading or reading_digest(reading) != published:
-        raise CLIError("唱标结果与其摘要不符", "the reading does not match its published SM3")
+    czh, _, cen = context.partition(" / ")
+    if not reading:
+        raise CLIError(
+            f"唱标结果尚未公布（{czh}）：唱标结束、进入确认阶段后再运行本命令",
+            f"the reading is not published yet ({cen}): run this command once the reading is "
+            "over and the confirmation stage has started",
+        )
+    if reading_digest(reading) != published:
+        raise CLIError(
+            f"平台公布的唱标结果与其 SM3 摘要不符，未签名（{czh}）：请在大厅提出异议或联系主持人",
+            f"the published reading does not match its SM3, so it was not signed ({cen}): "
+            "raise an objection in the hall or call the host",
+        )
     for row in reading["rows"]:
         values = row.get("values") or {}
-        print(f"  #{row['sequence']} {row['bidder']}  {row['status']}  {values.get('price', '—')}")
+        status = " / ".join(_words(OPENING_STATUS, row["status"]))
+        output.say(f"  #{row['sequence']} {row['bidder']}  {status}  {values.get('price', '—')}")
     decision = "object" if args.object else "confirm"
     session.json(
         "POST",
         f"/api/halls/{args.section}/answer",
         json={"decision": decision, "signature": key.sign(reading_message(published)).hex()},
         retry=False,
+        context=context,
     )
-    print(f"已{'提出异议' if args.object else '确认'} / {decision}ed reading {published}")
+    output.say(f"已{'提出异议' if args.object else '确认'} / {decision}ed reading {published}")
     return EXIT_OK
 
 
 def run_share(args: argparse.Namespace) -> int:
     key = files.load_private_key(args.key, args.password_file)
-    session = server.Session(server.resolve(args.server, args.token))
+    session = session_for(args)
     hall = session.json("GET", f"/api/halls/{args.section}")
+    context = stage_context(hall)
     if hall.get("stage") != "decryption" or not hall.get("rescue_started"):
         # Shares exist for a rescue only [E27, E31]; the server refuses too, this says why first.
+        czh, _, cen = context.partition(" / ")
         raise CLIError(
             "主持人尚未发起补救：开标密钥分片只在开标后的解密阶段、主持人为平台解密失败的投标"
-            f"发起补救时提供，请届时再运行本命令（大厅当前阶段：{hall.get('stage')}）",
+            f"发起补救时提供，请届时再运行本命令（{czh}）",
             "the host has not started a rescue yet: shares are released only after the "
             "deadline, in the decryption stage, when the host starts a rescue of a bid the "
-            f"platform failed to decrypt; run this command again then (hall: {hall.get('stage')})",
+            f"platform failed to decrypt; run this command again then ({cen})",
         )
-    sealed = session.json("GET", f"/api/halls/{args.section}/share")
+    sealed = session.json("GET", f"/api/halls/{args.section}/share", context=context)
     opened = shamir.open_share(bytes.fromhex(sealed["sealed_share"]), key)
     body = session.json(
         "POST",
         f"/api/halls/{args.section}/share",
         json={"share": opened.to_bytes().hex()},
         retry=False,
+        context=context,
     )
-    print(
-        f"已提交分片 {sealed['index']} / share {sealed['index']} given; bids rescued: {body['rescued']}"
+    output.say(
+        f"已提交分片 {sealed['index']}，已补救投标 {body['rescued']} 份 / share {sealed['index']} "
+        f"given; bids rescued: {body['rescued']}"
     )
     if body.get("detail"):
-        print(body["detail"])
+        output.say(body["detail"])
     return EXIT_OK

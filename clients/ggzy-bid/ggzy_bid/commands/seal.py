@@ -26,9 +26,10 @@ from ggzy_core.gm.envelope import (
 from ggzy_core.gm.envelope.archive import DOCUMENT_ID_FILE
 from ggzy_core.gm.envelope.manifest import DEFAULT_CHUNK_SIZE
 
-from .. import files
+from .. import bound_keys, files, output, server
 from ..errors import EXIT_OK, CLIError
 from ..passwords import ENV_VAR
+from ..server import PROFILE_ENV
 from .envelope_support import ProgressBar, bilingual_errors, publish, temporary_beside
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -51,7 +52,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Seal FILES (folders recursively) and the opening sheet into an encrypted, signed "
             "envelope that only the bidder's key and the section's opening key can open. "
-            f"A per-document id is kept in {DOCUMENT_ID_FILE} in the files' common folder."
+            f"Recorded for the collusion check [R40]: a per-document id, kept in the hidden "
+            f"file {DOCUMENT_ID_FILE} in the files' common folder, this machine's fingerprint "
+            "(SM3 of its machine id) and MAC addresses; ggzy-bid inspect shows them. When a "
+            "login is saved (ggzy-bid login), seal first asks the platform whether the key is "
+            "bound to your organisation and warns if not (--offline: do not ask)."
         ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="files or folders of the bid")
@@ -78,6 +83,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--progress", action="store_true", help="show progress on stderr")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not ask the platform whether the key is bound (asked when a login is saved)",
+    )
+    parser.add_argument(
+        "--profile", metavar="NAME", help=f"the saved login to check with (or ${PROFILE_ENV})"
+    )
     parser.set_defaults(handler=run_seal)
 
 
@@ -142,6 +155,10 @@ def run_seal(args: argparse.Namespace) -> int:
     sheet = read_sheet(args.sheet)
     opening_key = files.load_public_key(args.opening_key)
     signing_key = files.load_private_key(args.key, args.password_file)
+    if not args.offline:
+        warn_if_not_bound(
+            signing_key.public_key().fingerprint(), args.credit_code.strip().upper(), args.profile
+        )
     tmp = temporary_beside(target)
     try:
         with bilingual_errors():
@@ -173,11 +190,44 @@ def run_seal(args: argparse.Namespace) -> int:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
     manifest = result.manifest
-    print(f"投标文件已封装 / sealed bid written: {target}")
-    print(f"SM3: {result.sm3}")
-    print(f"大小 / size: {result.size} bytes")
-    print(f"标段 / section: {manifest.section_id} ({manifest.section_code})")
+    output.say(f"投标文件已封装 / sealed bid written: {target}")
+    output.say(f"SM3: {result.sm3}")
+    output.say(f"大小 / size: {result.size} bytes")
+    output.say(f"标段 / section: {manifest.section_id} ({manifest.section_code})")
     for recipient in manifest.recipients:
-        print(f"接收方 / recipient: {recipient.role:8} {recipient.key_fingerprint}")
-    print(f"文件创建标识 / file creation id: {manifest.client.file_creation_id}")
+        output.say(f"接收方 / recipient: {recipient.role:8} {recipient.key_fingerprint}")
+    output.say(f"文件创建标识 / file creation id: {manifest.client.file_creation_id}")
+    output.notice(
+        f"本次封装在投标文件中记录了本机指纹（机器标识的 SM3）、网卡 MAC 地址和文件创建标识，并在被封装"
+        f"文件所在的文件夹写入隐藏文件 {DOCUMENT_ID_FILE} 以保持该标识；平台据此检查串通投标迹象"
+        "（不同投标人的投标出自同一台电脑或同一份文件）[R40]；用 ggzy-bid inspect 投标文件 查看"
+        "记录的内容",
+        "sealing recorded this machine's fingerprint (SM3 of its machine id), its MAC addresses "
+        f"and a file-creation id in the bid, and keeps that id in the hidden file "
+        f"{DOCUMENT_ID_FILE} in the folder of the files sealed; the platform compares them across bidders "
+        "to detect collusion (bids of different bidders made on one machine or from one "
+        "file) [R40]; ggzy-bid inspect BID.gbid shows what was recorded",
+    )
     return EXIT_OK
+
+
+def warn_if_not_bound(fingerprint: str, credit_code: str, profile: str | None) -> None:
+    """Ask the platform, when a login is at hand, whether this key may sign for this
+    organisation; warn (never refuse: the key may be bound before the upload) if not. A
+    sealing machine may be offline on purpose: one short try, then a warning."""
+    try:
+        login = server.resolve(None, None, profile)
+    except CLIError:
+        return  # no saved login: nothing to ask with
+    session = server.Session(login, retries=1, timeout=10)
+    try:
+        found = bound_keys.problem(session, fingerprint, credit_code)
+    except CLIError as exc:
+        output.warn(
+            f"无法向平台核对签名密钥是否已绑定（{exc.zh}）；上传时平台会再检查",
+            f"could not ask the platform whether the signing key is bound ({exc.en}); the "
+            "platform checks it again at upload",
+        )
+        return
+    if found is not None:
+        output.warn(f"{found.zh}（仍继续封装）", f"{found.en} (sealing anyway)")

@@ -18,7 +18,7 @@ from ggzy_core.gm.envelope import (
     verify,
 )
 
-from .. import files
+from .. import files, output
 from ..errors import EXIT_INVALID, EXIT_OK, CLIError
 from ..passwords import ENV_VAR
 from .envelope_support import ProgressBar, bilingual_errors
@@ -100,11 +100,16 @@ def _print_summary(info: dict[str, Any]) -> None:
     if "size" in info:
         print(f"文件大小 / file size: {info['size']} bytes")
         print(f"SM3: {info['sm3']}")
+    print(
+        "以下为封装时记录的本机信息，供串通投标检查 [R40] / recorded by the sealing machine, "
+        "for the collusion check [R40]:"
+    )
     print(f"机器指纹 / machine fingerprint: {client['machine_fingerprint']}")
     print(f"MAC: {', '.join(client['mac_addresses']) or '-'}")
     print(f"文件创建标识 / file creation id: {client['file_creation_id']}")
     print(f"封装工具 / tool: {client['tool_version']}")
-    print(f"封装时间（投标人电脑时钟）/ created at (bidder's clock): {info['created_at']}")
+    created = output.beijing(info["created_at"])
+    print(f"封装时间（投标人电脑时钟）/ created at (bidder's clock): {created}")
 
 
 def run_inspect(args: argparse.Namespace) -> int:

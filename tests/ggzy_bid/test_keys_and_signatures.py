@@ -12,18 +12,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ggzy_bid import passwords
+from ggzy_bid import passwords, server
 from ggzy_bid.cli import main
+from ggzy_bid.commands import submission
 from ggzy_core.gm import sm2
 from ggzy_core.gm.sm3 import sm3_hex
+from tests.ggzy_bid.conftest import error_line
 from tests.ggzy_core.gm.helpers import FAST_ITERATIONS, openssl_status, requires_openssl
 
 PASSWORD = "投标密码-2024"
-
-
-@pytest.fixture(autouse=True)
-def _no_password_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(passwords.ENV_VAR, raising=False)
 
 
 @pytest.fixture
@@ -51,13 +48,6 @@ def public_file(tmp_path: Path, key_file: Path) -> Path:
     return path
 
 
-def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert err.count("\n") == 1, f"expected exactly one line, got {err!r}"
-    return err
-
-
 # --- keygen --------------------------------------------------------------------------------
 
 
@@ -78,7 +68,7 @@ def test_keygen_refuses_to_overwrite_an_existing_file_without_force(
     out = tmp_path / "existing.pem"
     out.write_bytes(b"precious")
     assert main(["keygen", "--out", str(out), "--no-password"]) == 2
-    err = _error_line(capsys)
+    err = error_line(capsys)
     assert "已存在" in err
     assert "already exists" in err
     assert out.read_bytes() == b"precious"
@@ -120,7 +110,7 @@ def test_keygen_refuses_two_different_passwords(
     monkeypatch.setattr(passwords.getpass, "getpass", lambda prompt: next(answers))
     out = tmp_path / "never.pem"
     assert main(["keygen", "--out", str(out)]) == 2
-    assert "do not match" in _error_line(capsys)
+    assert "do not match" in error_line(capsys)
     assert not out.exists()
 
 
@@ -129,7 +119,7 @@ def test_keygen_without_a_terminal_or_password_says_how_to_give_one(
 ) -> None:
     monkeypatch.setattr(passwords.sys.stdin, "isatty", lambda: False)
     assert main(["keygen", "--out", str(tmp_path / "k.pem")]) == 2
-    err = _error_line(capsys)
+    err = error_line(capsys)
     assert "--password-file" in err
     assert passwords.ENV_VAR in err
 
@@ -160,7 +150,7 @@ def test_a_wrong_password_is_one_clear_line_and_exit_2(
 ) -> None:
     monkeypatch.setenv(passwords.ENV_VAR, "not the password")
     assert main(["pubkey", str(key_file)]) == 2
-    err = _error_line(capsys)
+    err = error_line(capsys)
     assert "私钥密码错误" in err
     assert "wrong password" in err
 
@@ -180,7 +170,7 @@ def test_a_non_sm2_key_is_refused_in_both_languages(
     document.write_bytes(b"bid")
     code = main(["sign", "--key", str(p256), str(document), "--out", str(tmp_path / "s.der")])
     assert code == 2
-    err = _error_line(capsys)
+    err = error_line(capsys)
     assert "不是 SM2 密钥" in err
     assert "P-256" in err
 
@@ -189,7 +179,7 @@ def test_a_garbage_key_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     garbage = tmp_path / "garbage.pem"
     garbage.write_bytes(b"this is not a key")
     assert main(["pubkey", str(garbage)]) == 2
-    assert "密钥文件无效" in _error_line(capsys)
+    assert "密钥文件无效" in error_line(capsys)
 
 
 def test_a_missing_file_is_reported_with_its_name(
@@ -197,7 +187,7 @@ def test_a_missing_file_is_reported_with_its_name(
 ) -> None:
     missing = tmp_path / "nowhere.pem"
     assert main(["pubkey", str(missing)]) == 2
-    err = _error_line(capsys)
+    err = error_line(capsys)
     assert "nowhere.pem" in err
     assert "cannot read" in err
 
@@ -249,7 +239,7 @@ def test_verify_with_a_missing_signature_file_exits_2(
         ["verify", "--pub", str(public_file), "--sig", str(tmp_path / "no.sig"), str(document)]
     )
     assert code == 2
-    assert "no.sig" in _error_line(capsys)
+    assert "no.sig" in error_line(capsys)
 
 
 @pytest.mark.openssl
@@ -286,11 +276,15 @@ def test_digest_prints_sm3_like_sha256sum(
     ]
 
 
-def test_help_documents_the_password_environment_variable(
+def test_help_documents_the_password_and_profile_environment_variables(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--help"]) == 0
-    assert passwords.ENV_VAR in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"{passwords.ENV_VAR}   password of the private key" in out
+    assert f"{submission.PASSWORD_ENV}       login password for `ggzy-bid login`" in out
+    assert f"{server.PROFILE_ENV}        saved login to use" in out
+    assert "北京时间, UTC+8" in out
 
 
 def test_a_missing_subcommand_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,16 +7,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
 
 from accounts import services as account_services
 from accounts.models import Person
+from ggzy_bid.commands.hall import OPENING_STATUS, STAGES
 from ggzy_core.reading import reading_message
 from realtime import hall, rescue
 from realtime.models import BidOpening, Confirmation, OpeningStatus
 from tests import servers
+from tests.ggzy_bid.conftest import error_line
 from tests.realtime.conftest import Opening, past_the_window
 from trading.models import OpeningKeyShare, Section
 
@@ -155,3 +158,64 @@ def test_two_holders_rescue_a_failed_bid_with_their_shares(
     assert "rescued: 0" in results[0].stdout and "rescued: 1" in results[1].stdout
     rescued = BidOpening.objects.get(bid=opening.bids[2])
     assert rescued.key_source == "opening_key" and rescued.status == OpeningStatus.DECRYPTING
+
+
+def test_unlock_before_the_decryption_stage_names_the_stage_not_an_http_status(
+    opening: Opening, tmp_path: Path, tool: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bid_file = tmp_path / "bid.gbid"
+    bid_file.write_bytes(opening.files[0])
+    bidder = opening.bidders[0]
+    stage = opening.hall.stage
+    zh, en = STAGES[stage]
+    args = ["unlock", str(bid_file), "--section", opening.section.code]
+    key = ["--key", key_file(tmp_path, "bidder", bidder.key)]
+
+    assert tool(bidder, *args, *key) == 2
+
+    line = error_line(capsys)
+    assert f"大厅当前阶段：{zh}" in line and f"hall stage: {en}" in line
+    assert "HTTP" not in line and f" {stage} " not in line
+    assert BidOpening.objects.get(bid=opening.bids[0]).status == OpeningStatus.PENDING
+
+
+def test_confirm_before_the_reading_says_it_is_not_published_yet(
+    opening: Opening, tmp_path: Path, tool: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    to_decryption(opening)
+    bidder = opening.bidders[0]
+    key = key_file(tmp_path, "bidder", bidder.key)
+
+    assert tool(bidder, "confirm", "--section", opening.section.code, "--key", key) == 2
+
+    line = error_line(capsys)
+    assert "唱标结果尚未公布（大厅当前阶段：解密" in line
+    assert "the reading is not published yet (hall stage: decryption" in line
+    assert "does not match" not in line
+
+
+def test_unlock_reports_the_bids_status_in_words_and_a_repeat_with_the_stage(
+    opening: Opening, tmp_path: Path, tool: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    to_decryption(opening)
+    bid_file = tmp_path / "bid.gbid"
+    bid_file.write_bytes(opening.files[0])
+    bidder = opening.bidders[0]
+    args = ["unlock", str(bid_file), "--section", opening.section.code]
+    args += ["--key", key_file(tmp_path, "bidder", bidder.key)]
+
+    assert tool(bidder, *args) == 0
+    # The answer comes when the key is accepted; decryption itself runs after it.
+    zh, en = OPENING_STATUS[OpeningStatus.DECRYPTING]
+    bid = opening.bids[0].pk
+    assert (
+        capsys.readouterr().out == f"已提交解密密钥：投标 {bid} {zh} / key sent: bid {bid}: {en}\n"
+    )
+
+    assert tool(bidder, *args) == 2
+    line = error_line(capsys)
+    assert (
+        "大厅当前阶段：解密，本阶段截止" in line
+        and "hall stage: decryption, this stage ends" in line
+    )
+    assert "HTTP" not in line

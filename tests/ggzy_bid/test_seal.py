@@ -12,19 +12,15 @@ from pathlib import Path
 import pytest
 
 from accounts.credit_code import with_check_character
-from ggzy_bid import passwords
 from ggzy_bid.cli import main
 from ggzy_core.gm import sm2
 from ggzy_core.gm.envelope import read_manifest
 from ggzy_core.gm.envelope.archive import DOCUMENT_ID_FILE
+from ggzy_core.gm.envelope.client import machine_fingerprint
 from ggzy_core.gm.sm3 import sm3_hex
+from tests.ggzy_bid.conftest import error_line
 
 CREDIT_CODE = with_check_character("91350100M000100Y4")
-
-
-@pytest.fixture(autouse=True)
-def _no_password_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(passwords.ENV_VAR, raising=False)
 
 
 class Workspace:
@@ -70,14 +66,6 @@ class Workspace:
 @pytest.fixture
 def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path)
-
-
-def _error_line(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    assert err.count("\n") == 1, f"expected exactly one line, got {err!r}"
-    assert err.startswith("错误：") and " / error: " in err
-    return err
 
 
 def test_seal_inspect_and_unseal_round_trip(
@@ -147,7 +135,7 @@ def test_inspect_refuses_a_plain_pdf_saying_it_is_not_a_sealed_bid(
     pdf = ws.root / "bid.pdf"
     pdf.write_bytes(b"%PDF-1.7\n1 0 obj\n")
     assert main(["inspect", str(pdf)]) == 2
-    line = _error_line(capsys)
+    line = error_line(capsys)
     assert "不是加密投标文件" in line
     assert "not a sealed ggzy bid (bad magic; this is an unencrypted PDF file)" in line
 
@@ -157,7 +145,7 @@ def test_seal_refuses_to_overwrite_without_force(
 ) -> None:
     ws.out.write_bytes(b"precious")
     assert main(ws.seal_args()) == 2
-    assert "--force" in _error_line(capsys)
+    assert "--force" in error_line(capsys)
     assert ws.out.read_bytes() == b"precious"
     assert main(ws.seal_args("--force")) == 0
     assert read_manifest(io.BytesIO(ws.out.read_bytes())).section_id == 42
@@ -168,7 +156,7 @@ def test_a_failed_seal_leaves_no_envelope_and_no_temporary_file(
 ) -> None:
     ws.sheet.write_text('{"price": "12,000.00"}', encoding="utf-8")
     assert main(ws.seal_args()) == 2
-    assert "invalid opening sheet" in _error_line(capsys)
+    assert "invalid opening sheet" in error_line(capsys)
     assert sorted(p.name for p in ws.root.iterdir() if p.is_file()) == sorted(
         ["bidder.pem", "bidder.pub.pem", "opening.pem", "opening.pub.pem", "sheet.json"]
     )
@@ -180,9 +168,9 @@ def test_seal_refuses_an_invalid_credit_code_and_a_missing_file(
     args = ws.seal_args()
     args[args.index("--credit-code") + 1] = "91350100M000100Y40"
     assert main(args) == 2
-    assert "invalid unified social credit code" in _error_line(capsys)
+    assert "invalid unified social credit code" in error_line(capsys)
     assert main([*ws.seal_args(), str(ws.root / "missing.pdf")]) == 2
-    assert "does not exist" in _error_line(capsys)
+    assert "does not exist" in error_line(capsys)
 
 
 def test_seal_refuses_an_output_inside_the_folder_being_sealed(
@@ -191,7 +179,7 @@ def test_seal_refuses_an_output_inside_the_folder_being_sealed(
     args = ws.seal_args()
     args[args.index("--out") + 1] = str(ws.docs / "bid.gbid")
     assert main(args) == 2
-    assert "must not be inside the files being sealed" in _error_line(capsys)
+    assert "must not be inside the files being sealed" in error_line(capsys)
 
 
 def test_seal_keeps_one_file_creation_id_per_document_folder(
@@ -213,7 +201,7 @@ def test_unseal_with_a_key_that_is_not_a_recipient_says_so(
     stranger = ws.root / "stranger.pem"
     stranger.write_bytes(sm2.generate_private_key().to_pem())
     assert main(["unseal", str(ws.out), "--key", str(stranger), "--out", str(ws.root / "s")]) == 2
-    line = _error_line(capsys)
+    line = error_line(capsys)
     assert "不是该投标文件的接收方" in line and "is not a recipient of this bid" in line
     assert not (ws.root / "s").exists()
 
@@ -226,7 +214,7 @@ def test_unseal_refuses_a_non_empty_output_directory(
     (ws.root / "busy").mkdir()
     (ws.root / "busy" / "keep.txt").write_text("keep")
     assert main(["unseal", str(ws.out), "--key", str(ws.key), "--out", str(ws.root / "busy")]) == 2
-    assert "exists and is not empty" in _error_line(capsys)
+    assert "exists and is not empty" in error_line(capsys)
 
 
 def test_progress_is_shown_on_stderr_when_asked(
@@ -260,3 +248,22 @@ def test_the_installed_console_script_seals_and_inspects(ws: Workspace) -> None:
     )
     assert piped.returncode == 0
     assert "GGZY-2026-0042-01" in piped.stdout.decode()
+
+
+def test_seal_says_what_it_records_about_this_machine_and_inspect_shows_it(
+    ws: Workspace, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(ws.seal_args()) == 0
+    notice = capsys.readouterr().err
+    assert notice.startswith("说明：本次封装在投标文件中记录了本机指纹")
+    assert f"hidden file {DOCUMENT_ID_FILE} in the folder of the files sealed" in notice
+    assert "to detect collusion" in notice and "[R40]" in notice
+    assert "ggzy-bid inspect BID.gbid shows what was recorded" in notice
+    assert (ws.docs / DOCUMENT_ID_FILE).exists()
+
+    assert main(["inspect", str(ws.out)]) == 0
+    shown = capsys.readouterr().out
+    assert f"机器指纹 / machine fingerprint: {machine_fingerprint()}" in shown
+    file_id = (ws.docs / DOCUMENT_ID_FILE).read_text().strip()
+    assert f"文件创建标识 / file creation id: {file_id}" in shown
+    assert "for the collusion check [R40]" in shown
