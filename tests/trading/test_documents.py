@@ -14,6 +14,7 @@ from ggzy_core.gm.sm3 import sm3_hex
 from supervision import ledger
 from supervision.models import LedgerEntry
 from tests.factories import PersonFactory
+from tests.tools import nothing_changes
 from tests.trading.conftest import section_fields, upload
 from trading import documents, services
 from trading.models import (
@@ -39,7 +40,7 @@ def test_a_document_keeps_its_sm3_and_size(draft: Section) -> None:
 def test_after_publication_documents_change_only_through_a_clarification(
     published: Section, tenderee: Person
 ) -> None:
-    with pytest.raises(DomainError, match="clarification"):
+    with nothing_changes(TenderDocument), pytest.raises(DomainError, match="clarification"):
         documents.document_issue(section=published, actor=tenderee, title="v2", upload=upload())
 
 
@@ -77,10 +78,13 @@ def test_a_clarification_within_15_days_must_move_the_deadline(
 ) -> None:
     moment = bidding.bid_deadline - dt.timedelta(days=14)
     with time_machine.travel(moment, tick=False):
-        with pytest.raises(DomainError) as caught:
+        with (
+            nothing_changes(Section, Clarification),
+            pytest.raises(DomainError) as caught,
+        ):
             documents.clarification_issue(section=bidding, actor=tenderee, title="答疑", body="x")
         assert "R21" in caught.value.message and caught.value.field == "new_deadline"
-        with pytest.raises(DomainError, match="15 days"):
+        with nothing_changes(Section, Clarification), pytest.raises(DomainError, match="15 days"):
             documents.clarification_issue(
                 section=bidding,
                 actor=tenderee,
@@ -104,6 +108,7 @@ def test_a_clarification_within_15_days_must_move_the_deadline(
 
 def test_a_deadline_never_moves_earlier(bidding: Section, tenderee: Person) -> None:
     with (
+        nothing_changes(Section, Clarification, TenderDocument),
         time_machine.travel(bidding.documents_from, tick=False),
         pytest.raises(DomainError, match="later"),
     ):
@@ -153,6 +158,7 @@ def test_an_amendment_is_a_new_document_version_and_everyone_who_downloaded_hear
 
 def test_no_clarification_after_the_deadline(bidding: Section, tenderee: Person) -> None:
     with (
+        nothing_changes(Section, Clarification, TenderDocument),
         time_machine.travel(bidding.bid_deadline, tick=False),
         pytest.raises(DomainError, match="after"),
     ):
