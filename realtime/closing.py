@@ -15,7 +15,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from ggzy import clock, signing
+from ggzy import clock, files, signing
 from ggzy.errors import DomainError
 from ggzy_core import record
 from realtime import events, record_pdf, rules
@@ -182,32 +182,25 @@ def _store_record(
 ) -> str:
     """The short transaction: store, ledger and announce the record. The PDF is written to
     storage once the record is known to be missing, and deleted again if the transaction
-    does not commit, so that no run leaves an orphan file."""
-    saved: tuple[Any, str] | None = None
-    try:
-        with transaction.atomic():
-            section_id = Hall.objects.values_list("section_id", flat=True).get(pk=hall_id)
-            # The chronograph's order (section, then hall): no deadlock with a sweep.
-            section = Section.objects.select_for_update().get(pk=section_id)
-            hall = halls.locked(hall_id)
-            if hall.record_signature:
-                return "done"  # another run stored it first
-            storage = hall.record_pdf.storage
-            name = storage.save(
-                f"opening-records/{section.code}-opening-record.pdf", ContentFile(pdf_bytes)
-            )
-            saved = (storage, name)
-            hall.record_pdf.name = name
-            hall.record_json = json_bytes
-            hall.record_signature = signed
-            hall.save(update_fields=["record_json", "record_signature", "record_pdf"])
-            ledger.append(
-                "ggzy_core.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
-            )
-            events.emit(hall, "record", {"record_sm3": signed["record_sm3"]})
-            chronograph.reschedule(section)  # nothing more to retry
-    except BaseException:
-        if saved is not None:
-            saved[0].delete(saved[1])
-        raise
+    does not commit (``ggzy.files``), so that no run leaves an orphan file."""
+    with files.atomic():
+        section_id = Hall.objects.values_list("section_id", flat=True).get(pk=hall_id)
+        # The chronograph's order (section, then hall): no deadlock with a sweep.
+        section = Section.objects.select_for_update().get(pk=section_id)
+        hall = halls.locked(hall_id)
+        if hall.record_signature:
+            return "done"  # another run stored it first
+        hall.record_pdf.name = files.save(
+            hall.record_pdf.storage,
+            f"opening-records/{section.code}-opening-record.pdf",
+            ContentFile(pdf_bytes),
+        )
+        hall.record_json = json_bytes
+        hall.record_signature = signed
+        hall.save(update_fields=["record_json", "record_signature", "record_pdf"])
+        ledger.append(
+            "ggzy_core.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
+        )
+        events.emit(hall, "record", {"record_sm3": signed["record_sm3"]})
+        chronograph.reschedule(section)  # nothing more to retry
     return "signed"

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Person, Role
 from ggzy import signing
+from tests import tools
 from tests.factories import OrganisationFactory, PersonFactory
 
 # Hypothesis (the fuzz tests, tests/fuzz/). "ci" is the default: a fixed number of examples,
@@ -53,9 +54,19 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 stale.unlink(missing_ok=True)
 
 
-requires_postgres = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="needs PostgreSQL (set DATABASE_URL): triggers and row locks are PostgreSQL's",
+def pytest_configure(config: pytest.Config) -> None:
+    """tests/tools.py is a plugin: the ``requires`` marker, and no silent skip under CI."""
+    if not config.pluginmanager.has_plugin(tools.PLUGIN):
+        config.pluginmanager.register(tools, tools.PLUGIN)
+
+
+requires_postgres = tools.requires(
+    connection.vendor == "postgresql",
+    "needs PostgreSQL (set DATABASE_URL): triggers and row locks are PostgreSQL's",
+)
+requires_redis = tools.requires(
+    os.environ.get("REDIS_URL"),
+    "needs Redis (set REDIS_URL): daphne processes share hall events through its channel layer",
 )
 
 

@@ -9,7 +9,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 
 from accounts.models import Person
-from ggzy import clock
+from ggzy import clock, files
 from ggzy.errors import DomainError
 from ggzy_core.gm.sm3 import SM3
 from supervision import ledger
@@ -75,7 +75,8 @@ def _store_document(
         issued_at=clock.now(),
         issued_by=actor,
     )
-    document.file.save(f"{section.code}-v{version}-{document.original_name}", upload, save=False)
+    # Deleted again if the caller's transaction does not commit (ggzy.files).
+    files.save_field(document.file, f"{section.code}-v{version}-{document.original_name}", upload)
     document.save()
     ledger.append(
         "trading.document.issued",
@@ -91,20 +92,20 @@ def _store_document(
     return document
 
 
-@transaction.atomic
 def document_issue(
     *, section: Section, actor: Person, title: str, upload: UploadedFile
 ) -> TenderDocument:
     """The documents of a draft. After publication, documents change only through a
     clarification (so that everyone who downloaded is told)."""
-    locked = Section.objects.select_for_update().get(pk=section.pk)
-    if locked.status != SectionStatus.DRAFT:
-        raise DomainError(
-            "发布后修改招标文件须通过澄清/修改发出 / After publication, documents change "
-            "through a clarification",
-            code="conflict",
-        )
-    return _store_document(section=locked, actor=actor, title=title, upload=upload)
+    with files.atomic():
+        locked = Section.objects.select_for_update().get(pk=section.pk)
+        if locked.status != SectionStatus.DRAFT:
+            raise DomainError(
+                "发布后修改招标文件须通过澄清/修改发出 / After publication, documents change "
+                "through a clarification",
+                code="conflict",
+            )
+        return _store_document(section=locked, actor=actor, title=title, upload=upload)
 
 
 def current_document(section: Section) -> TenderDocument | None:
@@ -139,7 +140,6 @@ def document_download(
     )
 
 
-@transaction.atomic
 def clarification_issue(
     *,
     section: Section,
@@ -151,6 +151,26 @@ def clarification_issue(
 ) -> Clarification:
     """Issue a clarification or amendment. Less than 15 days before the deadline it must
     move the deadline to at least 15 days from now [R21, L23]; a deadline never moves earlier."""
+    with files.atomic():  # the amended documents' file is deleted if this does not commit
+        return _clarify(
+            section=section,
+            actor=actor,
+            title=title,
+            body=body,
+            upload=upload,
+            new_deadline=new_deadline,
+        )
+
+
+def _clarify(
+    *,
+    section: Section,
+    actor: Person,
+    title: str,
+    body: str,
+    upload: UploadedFile | None,
+    new_deadline: dt.datetime | None,
+) -> Clarification:
     check_length(
         title, limit=NAME_MAX_CHARS, field="title", what_zh="标题", what_en="title", required=True
     )

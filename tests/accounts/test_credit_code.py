@@ -1,7 +1,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from accounts.credit_code import check_character, validate_credit_code, with_check_character
+from accounts.credit_code import (
+    check_character,
+    normalise,
+    validate_credit_code,
+    with_check_character,
+)
 
 REAL_CODES = ["91350100M000100Y43", "91110000802100433B", "91440300708461136T"]
 
@@ -12,8 +17,12 @@ def test_it_accepts_real_published_codes(code: str) -> None:
     assert check_character(code[:17]) == code[17]
 
 
-def test_it_accepts_lower_case_and_surrounding_spaces() -> None:
-    validate_credit_code("  91350100m000100y43 ")
+def test_it_accepts_lower_case_and_surrounding_spaces_and_still_checks_them() -> None:
+    assert normalise("  91350100m000100y43 ") == "91350100M000100Y43"
+    validate_credit_code("  91350100m000100y43 ")  # raises if it is refused
+    with pytest.raises(ValidationError) as caught:  # the lower case is checked, not skipped
+        validate_credit_code("  91350100m000100y44 ")
+    assert caught.value.code == "credit_code_check"
 
 
 def test_it_says_the_length_is_wrong() -> None:

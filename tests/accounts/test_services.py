@@ -6,11 +6,19 @@ from knox.models import AuthToken
 
 from accounts import services
 from accounts.credit_code import with_check_character
-from accounts.models import KeyStatus, OrganisationKey, OrganisationKind, Person, Role
+from accounts.models import (
+    KeyStatus,
+    Organisation,
+    OrganisationKey,
+    OrganisationKind,
+    Person,
+    Role,
+)
 from ggzy.errors import DomainError
 from ggzy_core.gm import sm2
 from supervision.models import LedgerEntry
 from tests.factories import TEST_PASSWORD, OrganisationFactory, PersonFactory
+from tests.tools import nothing_changes
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +58,11 @@ def test_only_a_digest_of_the_representatives_id_number_is_kept() -> None:
 
 
 def test_it_refuses_an_invalid_credit_code_saying_why() -> None:
-    with pytest.raises(DomainError) as caught:
-        valid = with_check_character("91320100MA1Y00022")
+    valid = with_check_character("91320100MA1Y00022")
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as caught,
+    ):
         register(credit_code=valid[:17] + ("0" if valid[17] != "0" else "1"))
     assert caught.value.field == "credit_code"
     assert "校验码" in caught.value.message and "Check character" in caught.value.message
@@ -59,19 +70,28 @@ def test_it_refuses_an_invalid_credit_code_saying_why() -> None:
 
 def test_it_refuses_a_credit_code_registered_twice() -> None:
     register()
-    with pytest.raises(DomainError) as caught:
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as caught,
+    ):
         register(admin_username="someone-else")
     assert caught.value.code == "duplicate"
 
 
 def test_it_refuses_a_weak_password() -> None:
-    with pytest.raises(DomainError) as caught:
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as caught,
+    ):
         register(admin_password="12345678")
     assert caught.value.field == "admin_password"
 
 
 def test_anyone_may_register_a_bidder_but_not_a_regulator() -> None:
-    with pytest.raises(DomainError) as caught:
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as caught,
+    ):
         register(kind=OrganisationKind.REGULATOR)
     assert caught.value.code == "forbidden"
 
@@ -124,7 +144,10 @@ def test_a_key_bound_before_cannot_be_bound_again(owner: Person, other_party: Pe
     assert owner.organisation is not None and other_party.organisation is not None
     pem = sm2.generate_private_key().public_key().to_pem()
     services.key_bind(organisation=owner.organisation, actor=owner, key_data=pem)
-    with pytest.raises(DomainError) as caught:
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as caught,
+    ):
         services.key_bind(organisation=other_party.organisation, actor=other_party, key_data=pem)
     assert caught.value.code == "duplicate"
 
@@ -139,7 +162,10 @@ def test_a_non_sm2_key_is_refused_with_the_reason(owner: Person) -> None:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     assert owner.organisation is not None
-    with pytest.raises(DomainError) as caught:
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as caught,
+    ):
         services.key_bind(organisation=owner.organisation, actor=owner, key_data=p256)
     assert caught.value.code == "invalid_key"
     assert "SM2" in caught.value.message
@@ -157,7 +183,10 @@ def test_a_deactivated_person_loses_their_tokens(owner: Person) -> None:
 
 
 def test_nobody_deactivates_themselves(owner: Person) -> None:
-    with pytest.raises(DomainError):
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError),
+    ):
         services.person_deactivate(person=owner, actor=owner)
 
 
@@ -174,7 +203,10 @@ def test_a_token_is_ledgered_without_the_token(owner: Person) -> None:
 
 def test_revoking_someone_elses_token_is_refused(owner: Person, other_party: Person) -> None:
     token, _raw = services.token_issue(person=other_party)
-    with pytest.raises(DomainError):
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError),
+    ):
         services.token_revoke(person=owner, handle=services.token_handle(token))
     assert AuthToken.objects.filter(user=other_party).count() == 1
 
@@ -187,7 +219,10 @@ def test_updating_an_organisation_records_before_and_after(owner: Person) -> Non
     )
     entry = LedgerEntry.objects.get(action="accounts.organisation.updated")
     assert entry.data["after"] == {"address": "南京市建邺区1号"}
-    with pytest.raises(DomainError):
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError),
+    ):
         services.organisation_update(
             organisation=organisation, actor=owner, changes={"credit_code": "X"}
         )
@@ -271,7 +306,10 @@ def test_a_key_file_larger_than_any_key_or_certificate_is_refused_before_parsing
     from accounts.services import MAX_KEY_FILE_BYTES
 
     assert owner.organisation is not None
-    with pytest.raises(DomainError) as refused:
+    with (
+        nothing_changes(Organisation, Person, OrganisationKey, AuthToken),
+        pytest.raises(DomainError) as refused,
+    ):
         services.key_bind(
             organisation=owner.organisation, actor=owner, key_data=b"x" * (MAX_KEY_FILE_BYTES + 1)
         )

@@ -171,11 +171,17 @@ def test_the_owner_edits_the_organisation_and_the_ledger_keeps_both_values(
     assert entry.data["after"]["name"] == "江南建工集团股份有限公司"
 
 
-def test_a_plain_member_cannot_edit_the_organisation(owner: Person) -> None:
+def test_a_plain_member_cannot_edit_the_organisation_and_nothing_changes(owner: Person) -> None:
     from tests.factories import PersonFactory
 
-    member = PersonFactory.create(organisation=owner.organisation)
+    organisation = owner.organisation
+    assert organisation is not None
+    member = PersonFactory.create(organisation=organisation)
     response = client_for(member).post(
-        reverse("accounts:organisation_edit", args=[owner.organisation_id]), {"name": "X"}
+        reverse("accounts:organisation_edit", args=[organisation.pk]),
+        {"name": "X", "legal_representative": organisation.legal_representative},
     )
     assert response.status_code == 403
+    organisation.refresh_from_db()
+    assert organisation.name == "江南建工集团有限公司"
+    assert not LedgerEntry.objects.filter(action="accounts.organisation.updated").exists()

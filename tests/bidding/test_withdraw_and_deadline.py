@@ -41,6 +41,7 @@ def test_no_withdrawal_after_the_deadline(
         response = bidders[0].client().post(f"/api/bids/{bid_id}/withdraw")
     assert response.status_code == 400 and "R35" in response.json()["detail"]
     assert Bid.objects.get(pk=bid_id).status == BidStatus.RECEIVED
+    assert not LedgerEntry.objects.filter(action="bidding.bid.withdrawn").exists()
 
 
 def test_another_company_cannot_withdraw_a_bid(
@@ -49,6 +50,7 @@ def test_another_company_cannot_withdraw_a_bid(
     bid_id = bid_of(bidders[0], section, tmp_path)
     assert bidders[1].client().post(f"/api/bids/{bid_id}/withdraw").status_code == 404
     assert Bid.objects.get(pk=bid_id).status == BidStatus.RECEIVED
+    assert not LedgerEntry.objects.filter(action="bidding.bid.withdrawn").exists()
 
 
 def test_three_live_bids_at_the_deadline_open_the_hall(

@@ -1,7 +1,8 @@
 """A headless Chromium for the browser tests: the system's, never a downloaded one.
 
 Without /usr/bin/chromium the tests are skipped on a developer's machine, but fail in CI
-(``CI`` set): there a missing browser is a broken pipeline, not a reason to go quiet.
+(``CI=true``): there a missing browser is a broken pipeline, not a reason to go quiet
+(tests/tools.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from playwright.sync_api import (
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
+from tests import tools
+
 CHROMIUM = Path("/usr/bin/chromium")
 # The background-networking flags matter: without them Chromium's own connections (updates,
 # sync, QUIC probes) are refused in the sandboxed build environment and page loads stall.
@@ -38,10 +41,7 @@ CHROMIUM_ARGS = [
 ]
 _MISSING = f"needs Debian Chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)"
 
-requires_chromium = pytest.mark.skipif(
-    not CHROMIUM.exists() and not os.environ.get("CI"),
-    reason=f"{_MISSING}; in CI (CI set) a missing browser fails instead",
-)
+requires_chromium = tools.requires(CHROMIUM.exists(), _MISSING)
 
 
 @pytest.fixture(scope="session")
@@ -73,10 +73,7 @@ def _cookies_over_plain_http(settings: Settings) -> None:
 
 @pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but there is no browser: {_MISSING}", pytrace=False)
-        pytest.skip(_MISSING)
+    tools.require(CHROMIUM.exists(), _MISSING)
     # Package scope: Playwright's sync API keeps an asyncio loop running in this thread until
     # it stops, which would break async_to_sync in the tests that run after the browser's.
     # Playwright's sync API keeps an asyncio loop running in this thread, so Django's

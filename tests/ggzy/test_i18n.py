@@ -16,12 +16,12 @@ from django.test import Client
 from django.urls import reverse
 from pytest_django.fixtures import Settings
 
+from tests import tools
+
 PO_FILE = Path(django_settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
 MSGFMT = shutil.which("msgfmt")
-requires_msgfmt = pytest.mark.skipif(
-    MSGFMT is None, reason="needs GNU gettext's msgfmt (apt-get install gettext)"
-)
+requires_msgfmt = tools.requires(MSGFMT, "needs GNU gettext's msgfmt (apt-get install gettext)")
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,7 @@ from ggzy_bid.cli import main
 from ggzy_bid.commands import submission
 from ggzy_core.gm import sm2
 from ggzy_core.gm.sm3 import sm3_hex
+from tests import tools
 from tests.ggzy_bid.conftest import error_line
 from tests.ggzy_core.gm.helpers import FAST_ITERATIONS, openssl_status, requires_openssl
 
@@ -301,8 +302,10 @@ def test_the_installed_console_script_signs_a_file_openssl_accepts(
     tmp_path: Path, key_file: Path, public_file: Path
 ) -> None:
     script = Path(sys.executable).parent / "ggzy-bid"
-    if not script.exists():
-        pytest.skip("ggzy-bid is not installed (uv pip install -e . --no-deps)")
+    tools.require(
+        script.exists(),
+        "ggzy-bid is not installed (make install: uv pip install -e clients/ggzy-bid)",
+    )
     document = tmp_path / "bid.bin"
     document.write_bytes(os.urandom(3 * 1024 * 1024))
     sig = tmp_path / "bid.sig"

@@ -5,7 +5,6 @@ the other and resync from a snapshot."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 from pathlib import Path
@@ -19,15 +18,13 @@ from websockets.typing import Origin
 from accounts import services as account_services
 from realtime.models import HallStage
 from tests import servers
+from tests.conftest import requires_redis
 from tests.realtime.conftest import Opening
 from trading.models import Section
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not os.environ.get("REDIS_URL"),
-        reason="needs Redis (REDIS_URL): daphne processes share hall events through its channel layer",
-    ),
+    requires_redis,
 ]
 
 

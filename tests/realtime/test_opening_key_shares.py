@@ -194,6 +194,7 @@ def test_no_holder_gets_a_share_when_no_bid_failed_on_the_platform(opening: Open
     assert refused.status_code == 409 and "nothing to rescue" in refused.json()["detail"]
     opening.hall.refresh_from_db()
     assert opening.hall.rescue_started_at is None
+    assert not LedgerEntry.objects.filter(action="realtime.rescue.started").exists()
 
 
 def test_no_holder_gets_or_uses_a_share_until_the_host_starts_the_rescue(

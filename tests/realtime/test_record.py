@@ -1,13 +1,12 @@
 """The opening record: canonical JSON, a Chinese A4 PDF, and the platform's signature.
 
 The PDF checks read the text back with poppler's ``pdftotext``. Without poppler-utils they
-are skipped on a developer's machine but fail in CI (``CI`` set).
+are skipped on a developer's machine but fail in CI (``CI=true``; tests/tools.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from dataclasses import replace
@@ -39,6 +38,7 @@ from ggzy_core.record import (
     verify_record,
 )
 from realtime.record_pdf import render_pdf as record_pdf
+from tests import tools
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEADLINE = datetime(2025, 3, 18, 9, 30, tzinfo=SHANGHAI)
@@ -161,10 +161,8 @@ def many_rows(count: int) -> tuple[BidRow, ...]:
 
 def _poppler(tool: str) -> str:
     path = shutil.which(tool)
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {tool} is missing: {_NO_POPPLER}", pytrace=False)
-        pytest.skip(_NO_POPPLER)
+    tools.require(path, f"{tool}: {_NO_POPPLER}")
+    assert path is not None
     return path
 
 

@@ -4,7 +4,7 @@ keys wrapped by ggzy_core.gm unwrap in the browser (short and padded DER integer
 files written by ``ggzy-bid keygen`` open (plain and PBES2), the fingerprint and the reading's
 SM3 are the server's byte for byte.
 
-Without ``node`` these tests are skipped on a developer's machine, but fail in CI (``CI`` set).
+Without ``node`` these tests are skipped on a developer's machine, but fail in CI (``CI=true``).
 """
 
 from __future__ import annotations
@@ -24,15 +24,13 @@ import pytest
 from ggzy_core.credit_code import check_character
 from ggzy_core.gm import curve, der, envelope, sm2
 from ggzy_core.reading import reading_digest, reading_message
+from tests import tools
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = shutil.which("node")
 _MISSING = "needs Node.js (`node`, apt-get install nodejs) to run the hall page's JavaScript"
 
-pytestmark = pytest.mark.skipif(
-    NODE is None and not os.environ.get("CI"),
-    reason=f"{_MISSING}; in CI (CI set) a missing node fails instead",
-)
+pytestmark = tools.requires(NODE, _MISSING)
 
 # Reads one JSON request on stdin, answers one JSON line: {"ok": …} or {"error": …}.
 DRIVER = r"""

@@ -20,6 +20,7 @@ from supervision import ledger
 from supervision.models import LedgerEmbargo, LedgerEntry
 from tests.bidding.conftest import Bidder, bidders, seal_bid, section, upload_whole  # noqa: F401
 from tests.factories import OrganisationFactory, PersonFactory
+from tests.tools import nothing_changes
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 from trading import documents
 from trading.models import Section, SectionStatus
@@ -128,6 +129,7 @@ def test_a_refused_clarification_leaves_the_seal_where_it_was(
     from ggzy.errors import DomainError
 
     with (
+        nothing_changes(Section, LedgerEmbargo),
         time_machine.travel(published.documents_from + dt.timedelta(days=1), tick=False),
         pytest.raises(DomainError),
     ):

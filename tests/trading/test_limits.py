@@ -9,6 +9,7 @@ import time_machine
 from accounts.models import Person
 from ggzy.errors import DomainError
 from supervision.models import LedgerEntry
+from tests.tools import nothing_changes
 from tests.trading.conftest import section_fields, upload
 from trading import documents, objections, rules, services
 from trading.forms import AnswerForm, ClarificationForm, ObjectionForm
@@ -25,7 +26,10 @@ pytestmark = pytest.mark.django_db
 
 
 def refused(call: object, *, code: str, limit: int) -> DomainError:
-    with pytest.raises(DomainError) as caught:
+    with (
+        nothing_changes(Project, Section, TenderDocument, Clarification, DocumentObjection),
+        pytest.raises(DomainError) as caught,
+    ):
         call()  # type: ignore[operator]
     assert caught.value.code == code
     assert f"{limit:,}" in caught.value.message and " / " in caught.value.message

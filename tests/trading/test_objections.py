@@ -6,8 +6,9 @@ import time_machine
 from accounts.models import Person
 from ggzy.errors import DomainError
 from supervision.models import LedgerEntry
+from tests.tools import nothing_changes
 from trading import objections
-from trading.models import Notification, Section
+from trading.models import DocumentObjection, Notification, Section
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def test_a_bidder_objects_until_ten_days_before_the_deadline(
         )
     assert objection.answer_due == cutoff + dt.timedelta(days=3)
     with (
+        nothing_changes(DocumentObjection),
         time_machine.travel(cutoff + dt.timedelta(seconds=1), tick=False),
         pytest.raises(DomainError) as caught,
     ):
@@ -30,7 +32,7 @@ def test_a_bidder_objects_until_ten_days_before_the_deadline(
 
 
 def test_only_bidders_object(published: Section, tenderee: Person) -> None:
-    with pytest.raises(DomainError) as caught:
+    with nothing_changes(DocumentObjection), pytest.raises(DomainError) as caught:
         objections.objection_raise(section=published, actor=tenderee, text="x")
     assert caught.value.code == "forbidden"
 
@@ -46,5 +48,8 @@ def test_an_answer_is_recorded_notified_and_marked_late_after_three_days(
     entry = LedgerEntry.objects.get(action="trading.objection.answered")
     assert entry.data["late"] is True
     assert Notification.objects.get(organisation=owner.organisation).body == "工期已调整"
-    with pytest.raises(DomainError, match="answered"):
+    with (
+        nothing_changes(DocumentObjection, Notification),
+        pytest.raises(DomainError, match="answered"),
+    ):
         objections.objection_answer(objection=objection, actor=tenderee, answer="again")

@@ -9,6 +9,7 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core.gm import shamir, sm2
 from supervision.models import LedgerEntry
+from tests.tools import nothing_changes
 from tests.trading.conftest import Holders, section_fields
 from trading import services
 from trading.models import Category, OpeningKeyShare, Project, Section, SectionStatus
@@ -57,7 +58,7 @@ def test_sections_are_numbered_within_their_project(project: Project, tenderee: 
 
 def test_publishing_needs_the_tender_documents(project: Project, tenderee: Person) -> None:
     section = services.section_create(project=project, actor=tenderee, **section_fields())
-    with pytest.raises(DomainError, match="tender documents"):
+    with nothing_changes(Section, OpeningKeyShare), pytest.raises(DomainError, match="documents"):
         services.section_publish(section=section, actor=tenderee)
 
 
@@ -67,7 +68,7 @@ def test_publishing_refuses_fewer_than_20_days_for_bidders(
     Section.objects.filter(pk=draft.pk).update(
         bid_deadline=draft.documents_from + dt.timedelta(days=20) - dt.timedelta(seconds=1)
     )
-    with pytest.raises(DomainError) as caught:
+    with nothing_changes(Section, OpeningKeyShare), pytest.raises(DomainError) as caught:
         services.section_publish(section=draft, actor=tenderee)
     assert "L24" in caught.value.message
     draft.refresh_from_db()
@@ -84,6 +85,7 @@ def test_exactly_20_days_is_enough(draft: Section, tenderee: Person) -> None:
 def test_late_publication_counts_the_20_days_from_now(draft: Section, tenderee: Person) -> None:
     # Documents nominally issued earlier, but published only now: bidders get 20 days from now.
     with (
+        nothing_changes(Section, OpeningKeyShare),
         time_machine.travel(draft.documents_from + dt.timedelta(days=2), tick=False),
         pytest.raises(DomainError, match="L24"),
     ):
@@ -123,7 +125,7 @@ def test_a_holder_without_a_key_stops_publication_with_its_name(
     draft: Section, tenderee: Person, holders: Holders
 ) -> None:
     holders.regulator.keys.update(status="retired")
-    with pytest.raises(DomainError) as caught:
+    with nothing_changes(Section, OpeningKeyShare), pytest.raises(DomainError) as caught:
         services.section_publish(section=draft, actor=tenderee)
     assert holders.regulator.name in caught.value.message
     assert not OpeningKeyShare.objects.exists()
@@ -132,12 +134,12 @@ def test_a_holder_without_a_key_stops_publication_with_its_name(
 def test_a_published_section_cannot_be_published_again(
     published: Section, tenderee: Person
 ) -> None:
-    with pytest.raises(DomainError):
+    with nothing_changes(Section, OpeningKeyShare), pytest.raises(DomainError):
         services.section_publish(section=published, actor=tenderee)
 
 
 def test_cancelling_needs_a_reason_and_is_ledgered(published: Section, tenderee: Person) -> None:
-    with pytest.raises(DomainError, match="reason"):
+    with nothing_changes(Section), pytest.raises(DomainError, match="reason"):
         services.section_cancel(section=published, actor=tenderee, reason="  ")
     services.section_cancel(section=published, actor=tenderee, reason="项目取消 / project dropped")
     published.refresh_from_db()
@@ -147,7 +149,7 @@ def test_cancelling_needs_a_reason_and_is_ledgered(published: Section, tenderee:
 
 
 def test_a_bidder_cannot_create_a_project(owner: Person, holders: Holders) -> None:
-    with pytest.raises(DomainError) as caught:
+    with nothing_changes(Project), pytest.raises(DomainError) as caught:
         services.project_create(
             actor=owner, code="X-1", name="X", centre=holders.centre, regulator=holders.regulator
         )

@@ -5,11 +5,13 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import Person
 from tests.conftest import client_for
 from tests.trading.conftest import Holders, section_fields, upload
-from trading import chronograph
+from trading import chronograph, documents
 from trading.models import DocumentDownload, Project, Section, SectionStatus
 
 pytestmark = pytest.mark.django_db
@@ -111,11 +113,27 @@ def test_a_bidder_cannot_reach_the_management_page(published: Section, owner: Pe
     assert response.status_code == 403
 
 
+HIDDEN_DOWNLOADS = (
+    "Who downloaded, and how many, stays hidden from everyone until the bid deadline."
+)
+
+
 def test_the_management_page_hides_downloads_until_the_deadline(
-    published: Section, tenderee: Person
+    bidding: Section, tenderee: Person
 ) -> None:
-    page = client_for(tenderee).get(reverse("trading:manage", args=[published.pk])).content.decode()
-    assert "hidden" in page or "隐藏" in page
+    document = documents.current_document(bidding)
+    assert document is not None
+    manage = reverse("trading:manage", args=[bidding.pk])
+    with time_machine.travel(bidding.documents_from + dt.timedelta(days=1), tick=False):
+        documents.document_download(document=document, person=None, address="203.0.113.5")
+        before = client_for(tenderee).get(manage)
+    with translation.override("zh-hans"):
+        hidden = gettext(HIDDEN_DOWNLOADS)
+    assert before.context["downloads"] is None and hidden in before.content.decode()
+    with time_machine.travel(bidding.bid_deadline, tick=False):
+        after = client_for(tenderee).get(manage)
+    assert [d.network_address for d in after.context["downloads"]] == ["203.0.113.5"]
+    assert hidden not in after.content.decode()
 
 
 def test_the_opening_key_and_section_data_are_public_for_sealing(published: Section) -> None:

@@ -15,14 +15,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 from django.utils import timezone
 
 from accounts import services
 from accounts.credit_code import with_check_character
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding import services as bidding_services
-from ggzy import clock
+from ggzy import clock, files
 from ggzy_core.gm import envelope, sm2
 from supervision import ledger
 from trading import chronograph, documents
@@ -70,7 +69,8 @@ class Command(BaseCommand):
             raise CommandError("demo data is for DEBUG (demo) installations only / 仅用于演示环境")
         key_dir = Path(settings.VAR_DIR) / "demo-keys"
         if not options["print_logins"]:
-            with transaction.atomic():
+            # All or nothing, files included (the documents service writes through it).
+            with files.atomic():
                 self._create(key_dir)
         self._print_logins(key_dir)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ggzy_core.gm import sm2
+from tests import tools
 
 # GB/T 32918.5-2017 Annex A (recommended curve): the key, nonce and expected values.
 STANDARD_PRIVATE_SCALAR = 0x3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8
@@ -31,8 +32,9 @@ def openssl_supports_sm2() -> bool:
     return probe.returncode == 0 and b"PRIVATE KEY" in probe.stdout
 
 
-requires_openssl = pytest.mark.skipif(
-    not openssl_supports_sm2(), reason="needs the openssl command with SM2 support"
+requires_openssl = tools.requires(
+    openssl_supports_sm2(),
+    "needs the openssl command with SM2 support (OpenSSL 3, apt-get install openssl)",
 )
 
 

@@ -49,7 +49,7 @@ from tests.ggzy_core.gm.envelope_helpers import (
 )
 from tests.ggzy_core.gm.helpers import openssl, openssl_status, requires_openssl
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[3]  # the checkout: tests/ggzy_core/gm/ is three levels down
 
 
 @pytest.fixture(scope="module")
