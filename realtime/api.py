@@ -8,6 +8,7 @@ import binascii
 import uuid
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +29,8 @@ from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy.http import client_address
-from realtime import decryption, hall, reading, rescue, rules, snapshot
+from ggzy_core.canonical import canonical
+from realtime import attendance, decryption, hall, reading, rescue, rules, snapshot
 from realtime.models import BidOpening, Decision, HallObjection, HallStage, OpeningStatus
 
 
@@ -213,12 +215,29 @@ class Snapshot(APIView):
 class SignIn(APIView):
     @extend_schema(
         request=None,
-        responses=inline_serializer("HallSignedIn", {"signed_in": serializers.BooleanField()}),
-        description="A bidder in the hall signs in.",
+        responses=inline_serializer(
+            "HallSignedIn",
+            {
+                "signed_in": serializers.BooleanField(),
+                "signed_in_at": serializers.IntegerField(help_text=EPOCH_MS),
+                "detail": serializers.CharField(help_text="what it means, 中文 / English"),
+                "rule": serializers.CharField(help_text="what signing in means, 中文 / English"),
+            },
+        ),
+        description="A bidder in the hall signs in: attendance, recorded with its time in the "
+        "opening record; not a condition of decryption (docs/decisions.md, Sign-in). From the "
+        "opening until the hall closes; signing in again keeps the first time.",
     )
     def post(self, request: Request, code: str) -> Response:
-        hall.sign_in(hall=snapshot.hall_for(request.user, code), person=_person(request))
-        return Response({"signed_in": True})
+        signed = hall.sign_in(hall=snapshot.hall_for(request.user, code), person=_person(request))
+        return Response(
+            {
+                "signed_in": True,
+                "signed_in_at": clock.epoch_ms(signed.signed_in_at),
+                "detail": attendance.signed_in_message(signed.signed_in_at),
+                "rule": attendance.SIGN_IN_RULE,
+            }
+        )
 
 
 class Advance(APIView):
@@ -452,8 +471,31 @@ class Share(APIView):
 # One status, two media types: OpenAPI gives a status one description.
 RECORD_FORMATS = (
     "format=pdf: the record as an A4 PDF; format=json: its canonical JSON (the signed "
-    "bytes); format=signature: the platform's signature of that JSON"
+    "bytes); format=signature: the platform's signature of that JSON (docs/record.md). "
+    "Content-Disposition names the file 开标记录-<section code>.pdf / .json / .sig.json "
+    "(RFC 6266 filename*, with an ASCII fallback opening-record-<section code>…)"
 )
+# What each format is served as: media type, file suffix, and whether a browser shows it.
+_RECORD_FILES = {
+    "pdf": ("application/pdf", ".pdf", True),
+    "json": ("application/json", ".json", False),
+    "signature": ("application/json", ".sig.json", False),
+}
+
+
+def record_filename(section_code: str, suffix: str) -> tuple[str, str]:
+    """The record's file name, in Chinese and as an ASCII fallback for old clients."""
+    ascii_code = "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_.") else "_" for c in section_code
+    )
+    return f"开标记录-{section_code}{suffix}", f"opening-record-{ascii_code}{suffix}"
+
+
+def content_disposition(filename: str, fallback: str, *, inline: bool) -> str:
+    """RFC 6266: ``filename`` for every client (ASCII), ``filename*`` (RFC 8187, UTF-8) for
+    those that read it — all current browsers — which then takes precedence."""
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 class Record(APIView):
@@ -495,9 +537,17 @@ class Record(APIView):
                 )
             raise Http404
         kind = request.query_params.get("format", "pdf")
+        if kind not in _RECORD_FILES:
+            kind = "pdf"
+        media_type, suffix, inline = _RECORD_FILES[kind]
         if kind == "json":
-            return HttpResponse(bytes(current.record_json), content_type="application/json")
-        if kind == "signature":
-            return Response(current.record_signature)
-        with current.record_pdf.open("rb") as handle:
-            return HttpResponse(handle.read(), content_type="application/pdf")
+            body = bytes(current.record_json)
+        elif kind == "signature":
+            body = canonical(current.record_signature)
+        else:
+            with current.record_pdf.open("rb") as handle:
+                body = handle.read()
+        response = HttpResponse(body, content_type=media_type)
+        filename, fallback = record_filename(current.section.code, suffix)
+        response["Content-Disposition"] = content_disposition(filename, fallback, inline=inline)
+        return response

@@ -18,102 +18,12 @@ from django.db import transaction
 from ggzy import clock, files, signing
 from ggzy.errors import DomainError
 from ggzy_core import record
-from realtime import events, record_pdf, rules
+from realtime import events, record_content, record_pdf, rules
 from realtime import hall as halls
-from realtime.models import Decision, Hall, HallEvent, HallStage, OpeningStatus
+from realtime.models import Hall, HallStage
 from supervision import ledger
 from trading import chronograph, transitions
 from trading.models import Section, SectionStatus
-
-_MILESTONES = {
-    HallStage.SIGN_IN: record.Milestone.SIGN_IN_OPENED,
-    HallStage.DECRYPTION: record.Milestone.DECRYPTION_OPENED,
-    HallStage.READING: record.Milestone.READING_STARTED,
-}
-_STATUS = {
-    OpeningStatus.DECRYPTED: record.BidStatus.DECRYPTED,
-    OpeningStatus.REVOKED: record.BidStatus.REVOKED,
-    OpeningStatus.WITHDRAWN: record.BidStatus.WITHDRAWN,
-}
-
-
-def build(hall: Hall) -> record.OpeningRecord:
-    section = hall.section
-    project = section.project
-    answers = {c.organisation_id: c for c in hall.confirmations.all()}
-    rows = []
-    for opening in hall.openings.select_related("bid", "bid__organisation").order_by("number"):
-        sheet = opening.sheet if opening.status == OpeningStatus.DECRYPTED else None
-        answer = answers.get(opening.bid.organisation_id)
-        confirmed = answer is not None and answer.decision == Decision.CONFIRM
-        rows.append(
-            record.BidRow(
-                sequence=opening.number,
-                bidder_name=opening.bid.organisation.name,
-                credit_code=opening.bid.organisation.credit_code,
-                status=_STATUS[OpeningStatus(opening.status)],
-                reading=_reading(sheet) if sheet else None,
-                confirmation=(
-                    record.Confirmation.CONFIRMED
-                    if confirmed
-                    else record.Confirmation.OBJECTED
-                    if answer
-                    else record.Confirmation.NO_ANSWER
-                ),
-                signature_fingerprint=answer.key_fingerprint if confirmed and answer else None,
-                confirmed_at=answer.answered_at if answer else None,
-            )
-        )
-    objections = [
-        record.Objection(
-            bidder_name=o.organisation.name,
-            raised_at=o.raised_at,
-            text=o.text,
-            answer=o.answer,
-            answered_at=o.answered_at,
-            answered_by=str(o.answered_by) if o.answered_by else "",
-        )
-        for o in hall.objections.select_related("organisation", "answered_by")
-    ]
-    milestones = [
-        record.Event(kind=_MILESTONES[HallStage(e.payload["stage"])], at=e.created_at)
-        for e in HallEvent.objects.filter(hall=hall, kind="stage").order_by("sequence")
-        if e.payload.get("stage") in _MILESTONES
-    ]
-    return record.OpeningRecord(
-        section=record.Section(
-            code=section.code,
-            name=section.name,
-            project_name=project.name,
-            tenderee_name=project.tenderee.name,
-            category_label=str(section.get_category_display()),
-        ),
-        opening_time=section.bid_deadline,
-        trading_centre=project.centre.name,
-        host=str(hall.host) if hall.host else project.centre.name,
-        price_ceiling=str(section.price_ceiling) if section.price_ceiling is not None else None,
-        rows=tuple(rows),
-        generated_at=clock.now(),
-        objections=tuple(objections),
-        events=(*milestones, record.Event(kind=record.Milestone.CLOSED, at=_closed_at(hall))),
-    )
-
-
-def _reading(sheet: dict[str, Any]) -> record.Reading:
-    known = {"price", "duration_days", "quality", "project_manager"}
-    duration = sheet.get("duration_days")
-    return record.Reading(
-        price=str(sheet["price"]),
-        duration_days=int(duration) if duration is not None else None,
-        quality=str(sheet.get("quality", "")),
-        project_manager=str(sheet.get("project_manager", "")),
-        extra=tuple((str(k), str(v)) for k, v in sheet.items() if k not in known),
-    )
-
-
-def _closed_at(hall: Hall) -> dt.datetime:
-    """The record is built after the close: the close's own time, not the task's."""
-    return hall.stage_started_at if hall.stage == HallStage.CLOSED else clock.now()
 
 
 def close(hall: Hall, *, actor: Any) -> None:
@@ -168,7 +78,7 @@ def publish_record(hall_id: int) -> str:
     # Outside any transaction and lock: once the hall is closed nothing the record reads
     # changes (no objection, answer, confirmation or opening can be added or altered), so
     # reading it without a lock is consistent, and no one waits for the PDF.
-    opening_record = build(hall)
+    opening_record = record_content.build(hall)
     json_bytes = record.record_json(opening_record)
     pdf_bytes = record_pdf.render_pdf(opening_record)
     signed = record.sign_record(

@@ -33,7 +33,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ggzy_core.gm.sm3 import sm3_hex
-from ggzy_core.record import BidStatus, Confirmation, OpeningRecord, format_yuan, record_json
+from ggzy_core.record import BidStatus, OpeningRecord, format_yuan, record_json
 
 FALLBACK_FONT = "STSong-Light"
 MONO_FONT = "Courier"
@@ -192,7 +192,7 @@ def _readings(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float
     for row in record.rows:
         reading = row.reading
         confirmation = row.confirmation.label
-        if row.confirmation is Confirmation.CONFIRMED and row.signature_fingerprint:
+        if row.signature_fingerprint:  # confirmations and objections are both signed
             confirmation += f" {row.signature_fingerprint[:8]}…"
         data.append(
             [
@@ -241,26 +241,27 @@ def _story(record: OpeningRecord, st: dict[str, ParagraphStyle], width: float) -
         story.extend(_long(f"答复{f'（{by}）' if by else ''}：{answer}", st["base"]))
         story.append(Spacer(1, 1.5 * mm))
     if record.events:
-        story.append(_p("三、开标过程 Milestones", st["h2"]))
-        data = [[_p(h, st["cell"]) for h in ("时间", "事项", "说明")]]
+        story.append(_p("三、开标过程 Events in the hall (北京时间)", st["h2"]))
+        data = [[_p(h, st["cell"]) for h in ("时间", "事项", "投标人", "说明")]]
         for event in record.events:
-            cells = (record.local(event.at), event.kind.label, event.note)
+            cells = (record.local(event.at), event.kind.label, event.bidder_name, event.note)
             data.append([_p(text, st["cell"]) for text in cells])
-        story.append(_grid(data, [0.22 * width, 0.2 * width, 0.58 * width]))
-    confirmed = [row for row in record.rows if row.signature_fingerprint]
-    if confirmed:
-        story.append(_p("四、投标人确认签名 Confirmation signatures", st["h2"]))
-        data = [[_p(h, st["cell"]) for h in ("序号", "投标人", "确认时间", "签名指纹 (SM3)")]]
-        for row in confirmed:
-            data.append(
-                [
-                    _p(str(row.sequence), st["num"]),
-                    _p(row.bidder_name, st["cell"]),
-                    _p(record.local(row.confirmed_at), st["cell"]),
-                    _p(row.signature_fingerprint or "", st["mono"]),
-                ]
-            )
-        story.append(_grid(data, [0.06 * width, 0.27 * width, 0.19 * width, 0.48 * width]))
+        story.append(_grid(data, [w * width for w in (0.2, 0.22, 0.24, 0.34)]))
+    story.append(_p("四、签到与签名 Sign-in and signed answers", st["h2"]))
+    header = ("序号", "投标人", "签到时间", "答复及时间", "签名公钥指纹 (SM3)")
+    data = [[_p(h, st["cell"]) for h in header]]
+    for row in record.rows:
+        answered = f"{row.confirmation.label} {record.local(row.confirmed_at)}".strip()
+        data.append(
+            [
+                _p(str(row.sequence), st["num"]),
+                _p(row.bidder_name, st["cell"]),
+                _p(record.local(row.signed_in_at) or "未签到", st["cell"]),
+                _p(answered, st["cell"]),
+                _p(row.signature_fingerprint or "—", st["mono"]),
+            ]
+        )
+    story.append(_grid(data, [w * width for w in (0.06, 0.24, 0.17, 0.17, 0.36)]))
     story.append(Spacer(1, 4 * mm))
     story.append(
         _p(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
-from realtime import snapshot, stages
+from realtime import attendance, snapshot, stages
 from realtime.hall import is_host
 from realtime.models import Decision, Hall, HallStage, OpeningStatus
 from trading import access as trading_access
@@ -71,6 +71,7 @@ def _messages() -> dict[str, str]:
         "waiting_host": _("Waiting for the host"),
         "working": _("Working…"),
         "signed_in": _("You have signed in."),
+        "sign_in_rule": attendance.SIGN_IN_RULE,  # bilingual already: the tool prints it too
         "unlocked": _("Content key accepted: your bid is being decrypted."),
         "answered_confirm": _("You have confirmed the reading with your signature."),
         "answered_object": _("You have objected to the reading with your signature."),

@@ -527,8 +527,9 @@
 
   const bidderStatus = $("bidder-status");
   $("sign-in").addEventListener("click", (e) => act(e.currentTarget, bidderStatus, async () => {
-    await post(`${config.api}/sign-in`);
-    return M.signed_in;
+    // The server's words, as ggzy-bid signin prints them: the time and what comes next.
+    const answer = await post(`${config.api}/sign-in`);
+    return answer.detail || M.signed_in;
   }));
 
   $("unlock").addEventListener("click", (e) => act(e.currentTarget, bidderStatus, async () => {

@@ -27,8 +27,16 @@ from bidding.models import Bid
 from ggzy import clock, signing
 from ggzy_core.reading import reading_message
 from ggzy_core.record import verify_record
+from realtime import attendance
 from realtime import hall as halls
-from realtime.models import Confirmation, Hall, HallObjection, HallStage, OpeningStatus
+from realtime.models import (
+    Confirmation,
+    Hall,
+    HallObjection,
+    HallStage,
+    OpeningStatus,
+    SignIn,
+)
 from tests import servers
 from tests.bidding.conftest import Bidder, make_bidder, open_for_bids, seal_bid, upload_whole
 from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
@@ -187,8 +195,16 @@ def test_three_bidders_and_a_host_open_the_bids_in_the_hall_page(
         expect(people[0].page.locator("#hall-role")).to_have_text("投标人")
 
         for person in people:
+            # What signing in means is on the page before the click; after it, the server's
+            # answer: the very words `ggzy-bid signin` prints (realtime.attendance).
+            expect(person.page.locator("#sign-in-rule")).to_have_text(attendance.SIGN_IN_RULE)
             person.page.locator("#sign-in").click()
-            expect(person.page.locator("#bidder-status")).to_have_text("您已签到。")
+            expect(person.page.locator("#bidder-status")).to_contain_text("已签到（")
+            assert person.bidder is not None
+            signed = SignIn.objects.get(hall__section=section, person=person.bidder.person)
+            expect(person.page.locator("#bidder-status")).to_have_text(
+                attendance.signed_in_message(signed.signed_in_at)
+            )
         for person in everyone:
             expect(person.page.locator("#bidders-body tr", has_text="✓")).to_have_count(3)
 

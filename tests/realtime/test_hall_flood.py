@@ -217,6 +217,7 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
     assert data["events"][-1] == {
         "kind": "closed",
         "at": current.stage_started_at.astimezone(ZoneInfo("Asia/Shanghai")).isoformat(),
+        "bidder_name": "",
         "note": "",
     }
     assert LedgerEntry.objects.get(action="ggzy_core.record.signed").data == signed

@@ -27,7 +27,7 @@ from ggzy_core.record import (
     BidStatus,
     Confirmation,
     Event,
-    Milestone,
+    EventKind,
     Objection,
     OpeningRecord,
     Reading,
@@ -70,6 +70,7 @@ def confirmed(sequence: int, name: str, code: str, reading: Reading, minutes: fl
         confirmation=Confirmation.CONFIRMED,
         signature_fingerprint=fingerprint(name),
         confirmed_at=at(minutes),
+        signed_in_at=at(1),
     )
 
 
@@ -96,6 +97,9 @@ def build_record(rows: tuple[BidRow, ...] | None = None) -> OpeningRecord:
                 status=BidStatus.DECRYPTED,
                 reading=Reading("46920300.50", 520, "合格", "李晓梅"),
                 confirmation=Confirmation.OBJECTED,
+                signature_fingerprint=fingerprint("苏州恒达市政工程有限公司"),
+                confirmed_at=at(40),
+                signed_in_at=at(0.5),
             ),
             BidRow(
                 sequence=3,
@@ -135,12 +139,13 @@ def build_record(rows: tuple[BidRow, ...] | None = None) -> OpeningRecord:
             ),
         ),
         events=(
-            Event(Milestone.SIGN_IN_OPENED, at(-30)),
-            Event(Milestone.OPENING_STARTED, at(0)),
-            Event(Milestone.DECRYPTION_OPENED, at(1), "解密时限 30 分钟"),
-            Event(Milestone.DECRYPTION_CLOSED, at(31), "金陵路桥建设股份有限公司未在时限内解密"),
-            Event(Milestone.READING_STARTED, at(32)),
-            Event(Milestone.CLOSED, at(45)),
+            Event(EventKind.SIGN_IN_OPENED, at(0), "共 4 份投标文件"),
+            Event(EventKind.SIGNED_IN, at(0.5), bidder_name="苏州恒达市政工程有限公司"),
+            Event(EventKind.DECRYPTION_OPENED, at(1), "解密时限至 2025-03-18 10:01:00 [E30]"),
+            Event(EventKind.REVOKED, at(31), bidder_name="金陵路桥建设股份有限公司"),
+            Event(EventKind.READING_STARTED, at(32)),
+            Event(EventKind.OBJECTED, at(40), bidder_name="苏州恒达市政工程有限公司"),
+            Event(EventKind.CLOSED, at(45)),
         ),
         generated_at=at(45.5),
     )
@@ -186,7 +191,7 @@ def test_the_json_is_canonical_and_the_same_bytes_for_the_same_record() -> None:
     data = record_json(build_record())
     assert data == record_json(build_record())
     assert canonical(json.loads(data)) == data
-    assert json.loads(data)["format"] == RECORD_FORMAT == "ggzy-opening-record/1"
+    assert json.loads(data)["format"] == RECORD_FORMAT == "ggzy-opening-record/2"
     assert "江南建工集团有限公司".encode() in data  # UTF-8, not \\u escapes
 
 
@@ -208,11 +213,35 @@ def test_the_json_contains_every_bid_in_receipt_order_with_its_reading() -> None
     }
     assert [bid["status"] for bid in bids] == ["decrypted", "decrypted", "revoked", "decrypted"]
     assert bids[0]["confirmation"]["signature_fingerprint"] == fingerprint("江南建工集团有限公司")
+    # An objection to the reading is signed too: the record names the key that signed it.
     assert bids[1]["confirmation"] == {
         "state": "objected",
-        "signature_fingerprint": None,
-        "at": None,
+        "signature_fingerprint": fingerprint("苏州恒达市政工程有限公司"),
+        "at": "2025-03-18T10:10:00+08:00",
     }
+
+
+def test_the_json_gives_each_bidders_sign_in_time_or_null() -> None:
+    bids = json.loads(record_json(build_record()))["bids"]
+    assert [bid["signed_in_at"] for bid in bids] == [
+        "2025-03-18T09:31:00+08:00",
+        "2025-03-18T09:30:30+08:00",
+        None,  # 金陵路桥 never signed in: recorded as such, its bid treated like any other
+        "2025-03-18T09:31:00+08:00",
+    ]
+
+
+def test_the_json_lists_each_event_with_its_bidder_in_order() -> None:
+    events = json.loads(record_json(build_record()))["events"]
+    assert [(e["kind"], e["bidder_name"]) for e in events] == [
+        ("sign_in_opened", ""),
+        ("signed_in", "苏州恒达市政工程有限公司"),
+        ("decryption_opened", ""),
+        ("revoked", "金陵路桥建设股份有限公司"),
+        ("reading_started", ""),
+        ("objected", "苏州恒达市政工程有限公司"),
+        ("closed", ""),
+    ]
 
 
 def test_the_json_writes_times_in_shanghai_time_with_the_offset() -> None:
@@ -224,7 +253,8 @@ def test_the_json_writes_times_in_shanghai_time_with_the_offset() -> None:
     assert data["events"][2] == {
         "kind": "decryption_opened",
         "at": "2025-03-18T09:31:00+08:00",
-        "note": "解密时限 30 分钟",
+        "bidder_name": "",
+        "note": "解密时限至 2025-03-18 10:01:00 [E30]",
     }
 
 
@@ -242,6 +272,12 @@ def test_inconsistent_records_are_refused() -> None:
         BidRow(1, "金陵路桥", code, BidStatus.DECRYPTED)
     with pytest.raises(ValueError, match="signature fingerprint"):
         BidRow(1, "金陵路桥", code, BidStatus.WITHDRAWN, confirmation=Confirmation.CONFIRMED)
+    with pytest.raises(ValueError, match="signature fingerprint"):
+        BidRow(1, "金陵路桥", code, BidStatus.WITHDRAWN, confirmation=Confirmation.OBJECTED)
+    with pytest.raises(ValueError, match="signature fingerprint"):
+        BidRow(1, "金陵路桥", code, BidStatus.WITHDRAWN, signature_fingerprint="ab" * 32)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        BidRow(1, "金陵路桥", code, BidStatus.WITHDRAWN, signed_in_at=datetime(2025, 3, 18))
     with pytest.raises(ValueError, match="decimal"):
         Reading("47,850,000.00")
     with pytest.raises(ValueError, match="decimal"):
@@ -282,8 +318,11 @@ def test_the_pdf_shows_the_record_in_chinese_with_the_sm3_footer(tmp_path: Path)
         "异议不成立",
         "安全文明施工费（元）：1,250,000.00",
         "2025-03-1809:30:00",
-        "解密结束",
+        "解密开始",
+        "未签到",
+        "撤销（投标人未解密）",
         fingerprint("扬子江建设发展有限公司"),
+        fingerprint("苏州恒达市政工程有限公司"),  # the key that signed the objection
         "本记录的电子数据摘要SM3:" + sm3_hex(record_json(record)),
     ):
         assert needle in text, needle

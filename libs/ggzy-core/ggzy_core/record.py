@@ -12,6 +12,16 @@ At the end of an online opening the hall service gathers what happened into an
   ``RECORD_DOMAIN + json``, domain-separated like receipts (``ggzy_core.receipts``) so that a
   signature on one kind of document can never pass for another.
 
+What the record lists (format ``ggzy-opening-record/2``; docs/record.md): every bid in
+opening-number order with its reading, its bidder's sign-in time (null: never signed in) and
+its answer to the reading with the SM3 fingerprint of the key that signed it (a confirmation
+and an objection to the reading are both signed); the objections raised in the hall with
+their answers; and every public event of the hall in order (stage changes, sign-ins, each
+bid's decryption status, rescues, answers, objections and their answers). The hall bounds
+each of these (one sign-in and one answer per bidder, ``OBJECTIONS_PER_BIDDER_MAX``…), and
+the hall service caps the events at :func:`events_cap` so that no record grows without end:
+an ``omitted`` event then says how many are left out (the audit ledger has them all).
+
 Times must be timezone-aware; the JSON writes them in the record's display time zone
 (Asia/Shanghai by default) with the offset, so they are unambiguous and read as the hall
 showed them. Prices are decimal strings in yuan, kept in the JSON exactly as read out.
@@ -33,7 +43,10 @@ from ggzy_core.canonical import canonical
 from ggzy_core.gm import sm2
 from ggzy_core.gm.sm3 import sm3_hex
 
-RECORD_FORMAT = "ggzy-opening-record/1"
+RECORD_FORMAT = "ggzy-opening-record/2"
+# Formats a verifier accepts: /1 (before every hall event, sign-ins and the objecting
+# bidder's key fingerprint were recorded) is still a signed record of its time.
+RECORD_FORMATS = frozenset({"ggzy-opening-record/1", RECORD_FORMAT})
 RECORD_DOMAIN = b"ggzy-opening-record\n"
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 
@@ -62,27 +75,76 @@ class Confirmation(StrEnum):
         return {"confirmed": "已确认", "objected": "有异议", "no_answer": "未答复"}[self.value]
 
 
-class Milestone(StrEnum):
+class EventKind(StrEnum):
+    """What happened in the hall, one kind per public hall event (``realtime.events``)."""
+
     SIGN_IN_OPENED = "sign_in_opened"
-    OPENING_STARTED = "opening_started"
+    BIDDERS_SHOWN = "bidders_shown"
     DECRYPTION_OPENED = "decryption_opened"
     DECRYPTION_CLOSED = "decryption_closed"
     READING_STARTED = "reading_started"
+    CONFIRMATION_OPENED = "confirmation_opened"
+    OBJECTIONS_OPENED = "objections_opened"
     CLOSED = "closed"
+    FAILED = "failed"
+    SIGNED_IN = "signed_in"
+    KEY_ACCEPTED = "key_accepted"
+    DECRYPTED = "decrypted"
+    DECRYPTION_FAILED = "decryption_failed"
+    REVOKED = "revoked"
+    WITHDRAWN = "withdrawn"
+    CONFIRMED = "confirmed"
+    OBJECTED = "objected"
+    OBJECTION_RAISED = "objection_raised"
+    OBJECTION_ANSWERED = "objection_answered"
+    RESCUE_STARTED = "rescue_started"
+    SHARE_GIVEN = "share_given"
+    RESCUE_ENDED = "rescue_ended"
+    OMITTED = "omitted"  # the cap was reached: how many events are not listed
+    OTHER = "other"  # a hall event this version does not name; the note says which
 
     @property
     def label(self) -> str:
-        return _MILESTONE_LABELS[self]
+        return _EVENT_LABELS[self]
 
 
-_MILESTONE_LABELS = {
-    Milestone.SIGN_IN_OPENED: "开始签到",
-    Milestone.OPENING_STARTED: "开标开始",
-    Milestone.DECRYPTION_OPENED: "解密开始",
-    Milestone.DECRYPTION_CLOSED: "解密结束",
-    Milestone.READING_STARTED: "开始唱标",
-    Milestone.CLOSED: "开标结束",
+_EVENT_LABELS = {
+    EventKind.SIGN_IN_OPENED: "开标大厅开启，开始签到",
+    EventKind.BIDDERS_SHOWN: "公布投标人名单",
+    EventKind.DECRYPTION_OPENED: "解密开始",
+    EventKind.DECRYPTION_CLOSED: "解密时限结束",
+    EventKind.READING_STARTED: "开始唱标",
+    EventKind.CONFIRMATION_OPENED: "开始确认唱标结果",
+    EventKind.OBJECTIONS_OPENED: "异议答复",
+    EventKind.CLOSED: "开标结束",
+    EventKind.FAILED: "开标失败",
+    EventKind.SIGNED_IN: "投标人签到",
+    EventKind.KEY_ACCEPTED: "解密密钥已提交，正在解密",
+    EventKind.DECRYPTED: "投标文件已解密",
+    EventKind.DECRYPTION_FAILED: "平台解密失败",
+    EventKind.REVOKED: "撤销（投标人未解密）",
+    EventKind.WITHDRAWN: "撤回（非投标人原因未能解密）",
+    EventKind.CONFIRMED: "确认唱标结果（已签名）",
+    EventKind.OBJECTED: "对唱标结果有异议（已签名）",
+    EventKind.OBJECTION_RAISED: "提出异议",
+    EventKind.OBJECTION_ANSWERED: "答复异议",
+    EventKind.RESCUE_STARTED: "发起补救解密",
+    EventKind.SHARE_GIVEN: "提交开标密钥分片",
+    EventKind.RESCUE_ENDED: "补救解密完成",
+    EventKind.OMITTED: "其余事件从略",
+    EventKind.OTHER: "其他事件",
 }
+
+# How many events a record lists at most: the hall bounds them already (a handful of stage
+# changes; per bid one sign-in, a few status changes, one answer, and at most
+# OBJECTIONS_PER_BIDDER_MAX objections each with its answer), but a rescue may repeat, so
+# the record states its own cap rather than trust every caller.
+EVENTS_BASE = 100
+EVENTS_PER_BID = 30
+
+
+def events_cap(bids: int) -> int:
+    return EVENTS_BASE + EVENTS_PER_BID * bids
 
 
 def _check_aware(value: datetime, what: str) -> None:
@@ -134,18 +196,29 @@ class BidRow:
     status: BidStatus
     reading: Reading | None = None  # present exactly when the bid was decrypted
     confirmation: Confirmation = Confirmation.NO_ANSWER
-    # Identifies the bidder's SM2 signature on its confirmation (the SM3 fingerprint the
-    # hall service chose to record); required when confirmed.
+    # The SM3 fingerprint of the bidder's key that signed its answer to the reading: a
+    # confirmation and an objection are both SM2 signatures over the reading's SM3, so it is
+    # present exactly when the bidder answered.
     signature_fingerprint: str | None = None
-    confirmed_at: datetime | None = None
+    confirmed_at: datetime | None = None  # when it answered (confirmed or objected)
+    # When the bidder signed in (到场); None: it never did. Sign-in is attendance, not a
+    # condition of decryption (docs/decisions.md, "Sign-in").
+    signed_in_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if (self.reading is not None) != (self.status is BidStatus.DECRYPTED):
             raise ValueError(f"bid {self.sequence}: a reading exists exactly for decrypted bids")
-        if (self.confirmation is Confirmation.CONFIRMED) != bool(self.signature_fingerprint):
-            raise ValueError(f"bid {self.sequence}: a confirmation needs its signature fingerprint")
-        if self.confirmed_at is not None:
-            _check_aware(self.confirmed_at, "confirmed_at")
+        answered = self.confirmation is not Confirmation.NO_ANSWER
+        if answered != bool(self.signature_fingerprint):
+            raise ValueError(
+                f"bid {self.sequence}: an answer to the reading needs its signature fingerprint"
+            )
+        for value, what in (
+            (self.confirmed_at, "confirmed_at"),
+            (self.signed_in_at, "signed_in_at"),
+        ):
+            if value is not None:
+                _check_aware(value, what)
 
 
 @dataclass(frozen=True)
@@ -167,9 +240,10 @@ class Objection:
 
 @dataclass(frozen=True)
 class Event:
-    kind: Milestone
+    kind: EventKind
     at: datetime
     note: str = ""
+    bidder_name: str = ""  # whose event it is, when it is one bidder's
 
     def __post_init__(self) -> None:
         _check_aware(self.at, "event time")
@@ -212,6 +286,14 @@ class OpeningRecord:
         return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%H:%M")
 
 
+def beijing(value: datetime) -> str:
+    """A time as a person reads it anywhere (page, tool, record): ``2025-03-18 09:30:00
+    北京时间 (UTC+8)``."""
+    _check_aware(value, "time")
+    local = value.astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{local} 北京时间 (UTC+8)"
+
+
 def format_yuan(value: str | None) -> str:
     """``"47850000"`` → ``"47,850,000.00"``; more than two decimals are shown, never rounded."""
     if value is None:
@@ -252,7 +334,12 @@ def record_data(record: OpeningRecord) -> dict[str, Any]:
             for item in record.objections
         ],
         "events": [
-            {"kind": event.kind.value, "at": record.iso(event.at), "note": event.note}
+            {
+                "kind": event.kind.value,
+                "at": record.iso(event.at),
+                "bidder_name": event.bidder_name,
+                "note": event.note,
+            }
             for event in record.events
         ],
         "generated_at": record.iso(record.generated_at),
@@ -275,6 +362,7 @@ def _row_data(record: OpeningRecord, row: BidRow) -> dict[str, Any]:
             "project_manager": reading.project_manager,
             "extra": [[label, value] for label, value in reading.extra],
         },
+        "signed_in_at": record.iso(row.signed_in_at),
         "confirmation": {
             "state": row.confirmation.value,
             "signature_fingerprint": row.signature_fingerprint,
@@ -318,7 +406,7 @@ def verify_record(
         signature = bytes.fromhex(str(signed.get("signature", "")))
     except ValueError:  # includes JSONDecodeError and UnicodeDecodeError
         return False
-    if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in RECORD_FORMATS:
         return False
     if canonical(data) != json_bytes:
         return False

@@ -7,8 +7,18 @@ import argparse
 from collections.abc import Callable
 from types import ModuleType
 
-from . import digest, hall, keys, seal, signatures, submission, unseal
+from . import digest, hall, keys, record, seal, signatures, signin, submission, unseal
 
 Handler = Callable[[argparse.Namespace], int]
 
-GROUPS: tuple[ModuleType, ...] = (keys, signatures, digest, seal, unseal, submission, hall)
+GROUPS: tuple[ModuleType, ...] = (
+    keys,
+    signatures,
+    digest,
+    seal,
+    unseal,
+    submission,
+    signin,
+    hall,
+    record,
+)
