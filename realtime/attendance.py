@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ggzy_core.record import beijing
+from ggzy_core.times import beijing
 
 SIGN_IN_RULE = (
     "签到表示出席本次开标，开标开始后至开标结束前均可签到，签到时间记入开标记录；签到不是解密的"
@@ -26,7 +26,7 @@ SIGN_IN_RULE = (
 
 def signed_in_message(signed_in_at: dt.datetime) -> str:
     """What the bidder reads once signed in (again: signing in twice keeps the first time)."""
-    when = beijing(signed_in_at)
+    when = beijing(signed_in_at, milliseconds=False)
     return (
         f"已签到（{when}），签到时间记入开标记录；主持人开启解密后，请在解密时限内解密本单位的投标 / "
         f"Signed in at {when}; the time goes into the opening record. Once the host opens "

@@ -8,13 +8,12 @@ Nothing here writes: ``realtime.closing`` signs, stores and publishes what this 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from ggzy import clock
 from ggzy_core import record
+from ggzy_core.times import beijing_from_epoch_ms
 from realtime.models import Decision, Hall, HallEvent, HallStage, OpeningStatus
 
 K = record.EventKind
@@ -128,12 +127,6 @@ def _reading(sheet: dict[str, Any]) -> record.Reading:
     )
 
 
-def _beijing(epoch_ms: Any) -> str:
-    """A window's end as the hall showed it (events carry epoch milliseconds)."""
-    moment = dt.datetime.fromtimestamp(int(epoch_ms) / 1000, ZoneInfo(record.DEFAULT_TIME_ZONE))
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
 def event(stored: HallEvent, objection_numbers: Mapping[int, int]) -> record.Event | None:
     """One stored hall event as the record lists it; None for events not of the opening."""
     kind, p, at = stored.kind, stored.payload, stored.created_at
@@ -182,9 +175,9 @@ def _stage_note(payload: Mapping[str, Any]) -> str:
     if stage == HallStage.SIGN_IN and "bids" in payload:
         return f"共 {payload['bids']} 份投标文件"
     if stage == HallStage.DECRYPTION and deadline:
-        return f"解密时限至 {_beijing(deadline)} [E30]"
+        return f"解密时限至 {beijing_from_epoch_ms(int(deadline))} [E30]"
     if stage == HallStage.CONFIRMATION and deadline:
-        return f"确认时限至 {_beijing(deadline)}；唱标结果 SM3 {payload.get('reading_sm3', '')}"
+        return f"确认时限至 {beijing_from_epoch_ms(int(deadline))}；唱标结果 SM3 {payload.get('reading_sm3', '')}"
     if stage == HallStage.FAILED:
         return str(payload.get("reason", ""))
     return ""

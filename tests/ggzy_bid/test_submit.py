@@ -14,6 +14,7 @@ from bidding.models import Bid, BidStatus, Upload
 from ggzy import clock, signing
 from ggzy_bid import cli, output, server
 from ggzy_core.gm import sm2
+from ggzy_core.times import BEIJING
 from tests.bidding.conftest import Bidder, seal_bid
 from tests.ggzy_bid.conftest import error_line, platform_for
 from trading.models import Section
@@ -124,7 +125,7 @@ def test_submit_prints_the_receipt_time_in_beijing_time(
     bid_file = tmp_path / "bid.gbid"
     bid_file.write_bytes(seal_bid(section, bidders[0], tmp_path))
     assert tool(bidders[0], "submit", str(bid_file), "--section", section.code) == 0
-    received_at = Bid.objects.get().received_at.astimezone(output.BEIJING)
+    received_at = Bid.objects.get().received_at.astimezone(BEIJING)
     shown = f"at {received_at:%Y-%m-%d %H:%M:%S}"
     out = capsys.readouterr().out
     assert shown in out and "北京时间 (UTC+8)" in out
@@ -171,7 +172,7 @@ def test_time_and_receipt_verify_print_beijing_time(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert tool(bidders[0], "time") == 0
-    now = clock.now().astimezone(output.BEIJING)  # the travelled clock stands still
+    now = clock.now().astimezone(BEIJING)  # the travelled clock stands still
     assert f"平台时间 / server time {now:%Y-%m-%d %H:%M:%S}" in capsys.readouterr().out
 
     bid_file = tmp_path / "bid.gbid"
@@ -182,5 +183,5 @@ def test_time_and_receipt_verify_print_beijing_time(
     platform.write_bytes(signing.platform_public_key().to_pem())
     receipt = str(bid_file) + ".receipt.json"
     assert cli.main(["receipt", "verify", receipt, "--platform-key", str(platform)]) == 0
-    received_at = Bid.objects.get().received_at.astimezone(output.BEIJING)
+    received_at = Bid.objects.get().received_at.astimezone(BEIJING)
     assert f"received {output.beijing(received_at)}" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from django.test import Client
 
 from ggzy import clock, signing
 from ggzy_core import record
+from ggzy_core.times import beijing
 from realtime import attendance, decryption, hall, reading, record_content
 from realtime.models import BidOpening, HallEvent, SignIn
 from tests.realtime.conftest import Opening
@@ -162,7 +163,9 @@ def test_signing_in_answers_with_the_time_what_comes_next_and_what_it_means(
     body = first.json()
     at = SignIn.objects.get(organisation=opening.bidders[0].organisation).signed_in_at
     assert body["signed_in_at"] == clock.epoch_ms(at)
-    assert record.beijing(at) in body["detail"] and "decrypt your bid" in body["detail"]
+    assert (
+        beijing(at, milliseconds=False) in body["detail"] and "decrypt your bid" in body["detail"]
+    )
     assert body["rule"] == attendance.SIGN_IN_RULE
     with time_machine.travel(clock.now() + dt.timedelta(minutes=5), tick=False):
         again = client.post(f"/api/halls/{opening.section.code}/sign-in").json()

@@ -4,32 +4,14 @@ an error or a result never lands on the end of "  45%  …"."""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from typing import TextIO
 
-# China has one zone and no daylight saving since 1991: a fixed offset, no tz database
-# needed (Windows ships none, and the tool must not depend on tzdata).
-BEIJING = dt.timezone(dt.timedelta(hours=8), "UTC+8")
-_ZONE_LABEL = "北京时间 (UTC+8)"
+from ggzy_core.times import beijing
+
+__all__ = ["beijing", "end_progress", "error", "notice", "progress", "say", "warn"]
 
 _open_progress: TextIO | None = None
-
-
-def beijing(moment: str | dt.datetime) -> str:
-    """``2026-11-30 18:00:00 北京时间 (UTC+8)`` for an aware datetime or an ISO 8601 string
-    (the server's and the receipts' format); text that is not a time is returned unchanged."""
-    if isinstance(moment, str):
-        try:
-            parsed = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
-        except ValueError:
-            return moment
-        moment = parsed
-    if moment.tzinfo is None:  # the platform always sends aware times; never guess a zone
-        return moment.isoformat(sep=" ")
-    local = moment.astimezone(BEIJING)
-    fraction = f".{local.microsecond // 1000:03d}" if local.microsecond else ""
-    return f"{local:%Y-%m-%d %H:%M:%S}{fraction} {_ZONE_LABEL}"
 
 
 def progress(text: str, *, stream: TextIO | None = None, finished: bool = False) -> None:

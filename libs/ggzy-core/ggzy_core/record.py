@@ -286,14 +286,6 @@ class OpeningRecord:
         return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%H:%M")
 
 
-def beijing(value: datetime) -> str:
-    """A time as a person reads it anywhere (page, tool, record): ``2025-03-18 09:30:00
-    北京时间 (UTC+8)``."""
-    _check_aware(value, "time")
-    local = value.astimezone(ZoneInfo(DEFAULT_TIME_ZONE)).strftime("%Y-%m-%d %H:%M:%S")
-    return f"{local} 北京时间 (UTC+8)"
-
-
 def format_yuan(value: str | None) -> str:
     """``"47850000"`` → ``"47,850,000.00"``; more than two decimals are shown, never rounded."""
     if value is None:

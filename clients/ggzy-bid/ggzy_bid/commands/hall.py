@@ -10,12 +10,12 @@ host has started a rescue (the regulator's share first; centre and tenderee afte
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from ggzy_core.gm import envelope, shamir
 from ggzy_core.reading import reading_digest, reading_message
+from ggzy_core.times import beijing_from_epoch_ms
 
 from .. import files, output
 from ..errors import EXIT_OK, CLIError
@@ -57,7 +57,7 @@ def stage_context(hall: dict[str, Any]) -> str:
     zh, en = _words(STAGES, hall.get("stage"))
     deadline = hall.get("stage_deadline")
     if isinstance(deadline, int):
-        at = output.beijing(dt.datetime.fromtimestamp(deadline / 1000, dt.UTC))
+        at = beijing_from_epoch_ms(deadline)
         zh, en = f"{zh}，本阶段截止 {at}", f"{en}, this stage ends {at}"
     return f"大厅当前阶段：{zh} / hall stage: {en}"
 
