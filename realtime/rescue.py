@@ -21,7 +21,8 @@ from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
 from realtime import events
-from realtime.hall import is_host, locked
+from realtime.access import is_host
+from realtime.hall import locked
 from realtime.models import Hall, HallStage, OpeningStatus, ShareSubmission
 from supervision import ledger
 from trading.models import OpeningKeyShare

@@ -13,10 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
-from realtime import snapshot, stages
-from realtime.hall import is_host
+from realtime import access, guide, stages
 from realtime.models import Decision, Hall, HallStage, OpeningStatus
-from trading import access as trading_access
 
 # The stages a running hall goes through, in order (for the page's progress line).
 STEPS = [
@@ -43,6 +41,7 @@ def _labels() -> dict[str, Any]:
             "host": _("Host"),
             "bidder": _("Bidder"),
             "regulator": _("Regulator"),
+            "tenderee": "招标人 / Tenderee",
             "public": _("Observer"),
         },
         "items": {
@@ -97,7 +96,7 @@ def _messages() -> dict[str, str]:
 @require_safe
 def hall_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
     except Hall.DoesNotExist as exc:  # a section published before it had a hall
         raise Http404 from exc
     section = current.section
@@ -109,8 +108,7 @@ def hall_page(request: HttpRequest, code: str) -> HttpResponse:
         "socket": f"/ws/halls/{section.code}/",
         "steps": list(STEPS),
         "next": dict(stages.NEXT),
-        "answers_objections": is_host(request.user, current)
-        or trading_access.can_manage(request.user, section.project),
+        "answers_objections": access.answers_objections(request.user, current),
         "labels": labels,
         "messages": _messages(),
     }
@@ -121,6 +119,7 @@ def hall_page(request: HttpRequest, code: str) -> HttpResponse:
             "hall": current,
             "section": section,
             "stage_label": labels["stages"][current.stage],
+            "guide": guide.where(current),
             "config": config,
             "api": api,
         },

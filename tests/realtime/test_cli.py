@@ -14,7 +14,7 @@ import time_machine
 from accounts import services as account_services
 from accounts.models import Person
 from ggzy_core.reading import reading_message
-from realtime import hall, rescue
+from realtime import rescue, stages
 from realtime.models import BidOpening, Confirmation, OpeningStatus
 from tests import servers
 from tests.realtime.conftest import Opening, past_the_window
@@ -42,8 +42,8 @@ def key_file(tmp_path: Path, name: str, key: object) -> str:
 
 
 def to_decryption(state: Opening) -> None:
-    hall.advance(hall=state.hall, person=state.host)
-    hall.advance(hall=state.hall, person=state.host)
+    stages.enter_next(hall=state.hall, person=state.host)
+    stages.enter_next(hall=state.hall, person=state.host)
 
 
 def test_a_bidder_unlocks_its_bid_with_its_own_key(opening: Opening, tmp_path: Path) -> None:
@@ -82,8 +82,8 @@ def test_a_bidder_unlocks_its_bid_with_its_own_key(opening: Opening, tmp_path: P
 def test_a_bidder_confirms_the_reading_it_checked(opening: Opening, tmp_path: Path) -> None:
     to_decryption(opening)
     with past_the_window(opening):
-        hall.advance(hall=opening.hall, person=opening.host)  # reading
-        hall.advance(hall=opening.hall, person=opening.host)  # confirmation
+        stages.enter_next(hall=opening.hall, person=opening.host)  # reading
+        stages.enter_next(hall=opening.hall, person=opening.host)  # confirmation
     bidder = opening.bidders[1]
     with servers.daphne(tmp_path) as daphne:
         result = ggzy_bid(
