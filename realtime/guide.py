@@ -61,17 +61,19 @@ def where(hall: Hall) -> Words:
     opening = when(hall.section.bid_deadline)
     deadline = when(hall.stage_deadline)
     stage = hall.stage
-    if stage == S.DECRYPTION and not _window_open(hall):
+    if stage == S.DECRYPTION and hall.stage_deadline is None:  # cleared by the chronograph
         return Words(
             "开标大厅在解密阶段，解密时限已过，正在等待平台完成解密或补救，之后由主持人进入唱标",
             "The hall is in decryption; the window has closed and the platform is finishing "
             "decryption or a rescue, then the host moves on to the reading",
         )
-    if stage == S.CONFIRMATION and not _window_open(hall):
+    if stage in TIMED and not _window_open(hall):
+        label = {S.DECRYPTION: ("解密", "decryption"), S.CONFIRMATION: ("确认", "confirmation")}
+        zh, en = label[S(stage)]
         return Words(
-            "开标大厅在确认阶段，确认时限已过，主持人随后进入异议阶段",
-            "The hall is in confirmation; the window has closed and the host moves on to "
-            "objections next",
+            f"开标大厅在{zh}阶段，时限已于 {deadline.zh} 结束，大厅随即进入下一阶段",
+            f"The hall is in {en}; its window closed at {deadline.en} and the hall moves on "
+            "to the next stage",
         )
     table = {
         S.WAITING: Words(

@@ -155,3 +155,28 @@ def test_two_holders_rescue_a_failed_bid_with_their_shares(
     assert "rescued: 0" in results[0].stdout and "rescued: 1" in results[1].stdout
     rescued = BidOpening.objects.get(bid=opening.bids[2])
     assert rescued.key_source == "opening_key" and rescued.status == OpeningStatus.DECRYPTING
+
+
+def test_the_tool_says_the_stage_and_that_a_repeated_unlock_is_done(
+    opening: Opening, tmp_path: Path
+) -> None:
+    bid_file = tmp_path / "bid.gbid"
+    bid_file.write_bytes(opening.files[0])
+    bidder = opening.bidders[0]
+    key = key_file(tmp_path, "mine", bidder.key)
+    unlock = ("unlock", str(bid_file), "--section", opening.section.code, "--key", key)
+    with servers.daphne(tmp_path) as daphne:
+        early = ggzy_bid(daphne.url, bidder.person, tmp_path, *unlock)
+        confirm = ggzy_bid(
+            daphne.url, bidder.person, tmp_path, "confirm", "--section", opening.section.code,
+            "--key", key,
+        )  # fmt: skip
+        to_decryption(opening)
+        first = ggzy_bid(daphne.url, bidder.person, tmp_path, *unlock)
+        again = ggzy_bid(daphne.url, bidder.person, tmp_path, *unlock)
+    assert early.returncode != 0
+    assert "sign-in" in early.stderr and "opens the decryption window" in early.stderr
+    assert confirm.returncode != 0 and "sign-in" in confirm.stderr
+    assert "does not match" not in confirm.stderr
+    assert first.returncode == 0 and "being decrypted" in first.stdout, first.stderr
+    assert again.returncode == 0 and "nothing more to do" in again.stdout, again.stderr

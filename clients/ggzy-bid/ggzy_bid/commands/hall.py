@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from ggzy_core.gm import envelope, shamir
 from ggzy_core.reading import reading_digest, reading_message
@@ -69,16 +70,33 @@ def run_unlock(args: argparse.Namespace) -> int:
     session = server.Session(server.resolve(args.server, args.token))
     hall = session.json("GET", f"/api/halls/{args.section}")
     bid = hall.get("you", {}).get("bid")
+    if bid is None and hall.get("stage") == "waiting":
+        # Before the deadline the hall lists no bid at all, whose ever [E21].
+        zh, en = _guide(hall)
+        raise CLIError(f"{zh}；解密在开标后的解密窗口进行", f"{en}; you decrypt in its window")
     if bid is None:
-        raise CLIError("您在该标段没有投标", "you have no bid in this hall")
+        raise CLIError(
+            "本单位在该标段的开标中没有投标（请核对 --section 与登录的单位）",
+            "your organisation has no bid in this hall (check --section and the login)",
+        )
     body = session.json(
         "POST",
         f"/api/halls/{args.section}/bids/{bid}/key",
         json={"content_key": content_key.hex()},
         retry=False,
     )
-    print(f"已提交解密密钥 / key accepted: bid {bid} is {body['status']}")
+    print(body.get("detail") or f"已提交解密密钥 / key accepted: bid {bid} is {body['status']}")
     return EXIT_OK
+
+
+def _guide(hall: dict[str, Any]) -> tuple[str, str]:
+    """Where the hall stands, in the server's words (the snapshot's guide)."""
+    guide = hall.get("guide") or {}
+    stage = hall.get("stage", "?")
+    return (
+        str(guide.get("zh") or f"开标大厅当前阶段：{stage}"),
+        str(guide.get("en") or f"the hall is at {stage}"),
+    )
 
 
 def run_confirm(args: argparse.Namespace) -> int:
@@ -86,6 +104,9 @@ def run_confirm(args: argparse.Namespace) -> int:
     session = server.Session(server.resolve(args.server, args.token))
     hall = session.json("GET", f"/api/halls/{args.section}")
     reading, published = hall.get("reading"), hall.get("reading_sm3", "")
+    if hall.get("stage") != "confirmation":
+        zh, en = _guide(hall)
+        raise CLIError(f"现在不能确认：{zh}", f"you cannot confirm now: {en}")
     if not reading or reading_digest(reading) != published:
         raise CLIError("唱标结果与其摘要不符", "the reading does not match its published SM3")
     for row in reading["rows"]:
