@@ -9,10 +9,11 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
+from ggzy_core.gm.envelope import sheet
 from realtime import access, guide, stages
 from realtime.models import Decision, Hall, HallStage, OpeningStatus
 
@@ -44,13 +45,8 @@ def _labels() -> dict[str, Any]:
             "tenderee": "招标人 / Tenderee",
             "public": _("Observer"),
         },
-        "items": {
-            "price": _("Price (yuan)"),
-            "duration_days": _("Duration (days)"),
-            "quality": _("Quality"),
-            "project_manager": _("Project manager"),
-            "warranty": _("Warranty"),
-        },
+        # The sheet's items and their names are ggzy_core's (one list, every consumer).
+        "items": {item.name: item.label(get_language() or "zh") for item in sheet.ITEMS},
     }
 
 
