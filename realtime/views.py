@@ -18,15 +18,7 @@ from realtime import access, guide, stages
 from realtime.models import Decision, Hall, HallStage, OpeningStatus
 
 # The stages a running hall goes through, in order (for the page's progress line).
-STEPS = [
-    HallStage.SIGN_IN,
-    HallStage.BIDDERS,
-    HallStage.DECRYPTION,
-    HallStage.READING,
-    HallStage.CONFIRMATION,
-    HallStage.OBJECTIONS,
-    HallStage.CLOSED,
-]
+STEPS = list(guide.ORDER[1:])
 
 
 def _labels() -> dict[str, Any]:
