@@ -112,12 +112,12 @@ def open_all(section: Any, host: Any, entries: list[Any], work: Path) -> dict[st
     from django.db import transaction
 
     from ggzy_core.gm import envelope
-    from realtime import decryption, hall
+    from realtime import decryption, stages
     from realtime.models import BidOpening, HallStage, OpeningStatus
 
     current = setup.open_hall(section)
-    current = hall.advance(hall=current, person=host)  # the bidder list
-    current = hall.advance(hall=current, person=host)  # decryption
+    current = stages.enter_next(hall=current, person=host)  # the bidder list
+    current = stages.enter_next(hall=current, person=host)  # decryption
     assert current.stage == HallStage.DECRYPTION
     keys = [(bidder, bid, envelope.unwrap_content_key(m, bidder.key)) for bidder, bid, m in entries]
     setup.close_connections()  # nothing of ours open while the worker starts

@@ -30,7 +30,7 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy.http import client_address
 from ggzy_core.canonical import canonical
-from realtime import attendance, decryption, hall, reading, rescue, rules, snapshot
+from realtime import access, attendance, decryption, hall, reading, rescue, rules, snapshot, stages
 from realtime.models import BidOpening, Decision, HallObjection, HallStage, OpeningStatus
 
 
@@ -120,7 +120,7 @@ class ObjectionSummarySerializer(serializers.Serializer):
 
 
 class HallViewerSerializer(serializers.Serializer):
-    role = serializers.CharField(help_text="host, regulator, bidder or public")
+    role = serializers.CharField(help_text="host, regulator, tenderee, bidder or public")
     bid = serializers.UUIDField(required=False, help_text="a bidder's bid in this hall")
 
 
@@ -131,6 +131,11 @@ class HallSnapshotSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(help_text="number of the last event")
     server_time = serializers.IntegerField(help_text=EPOCH_MS)
     stage = serializers.ChoiceField(choices=HallStage.choices)
+    guide = inline_serializer(
+        "HallGuide",
+        {"zh": serializers.CharField(), "en": serializers.CharField()},
+        help_text="where the hall stands, what one can do and when (Chinese, English)",
+    )
     stage_deadline = serializers.IntegerField(
         allow_null=True, help_text=f"when the stage's window closes, {EPOCH_MS}"
     )
@@ -209,7 +214,7 @@ class Snapshot(APIView):
         description="The hall as the websocket's snapshot shows it.",
     )
     def get(self, request: Request, code: str) -> Response:
-        return Response(snapshot.snapshot(snapshot.hall_for(request.user, code), request.user))
+        return Response(snapshot.snapshot(access.hall_for(request.user, code), request.user))
 
 
 class SignIn(APIView):
@@ -229,7 +234,7 @@ class SignIn(APIView):
         "opening until the hall closes; signing in again keeps the first time.",
     )
     def post(self, request: Request, code: str) -> Response:
-        signed = hall.sign_in(hall=snapshot.hall_for(request.user, code), person=_person(request))
+        signed = hall.sign_in(hall=access.hall_for(request.user, code), person=_person(request))
         return Response(
             {
                 "signed_in": True,
@@ -249,8 +254,11 @@ class Advance(APIView):
         description="The host moves the hall to its next stage.",
     )
     def post(self, request: Request, code: str) -> Response:
-        moved = hall.advance(hall=snapshot.hall_for(request.user, code), person=_person(request))
+        moved = stages.enter_next(hall=access.hall_for(request.user, code), person=_person(request))
         return Response({"stage": moved.stage})
+
+
+_ACCEPTED = "解密密钥已接受，投标正在解密 / Content key accepted: the bid is being decrypted"
 
 
 class ContentKey(APIView):
@@ -258,23 +266,33 @@ class ContentKey(APIView):
         request=inline_serializer("ContentKey", {"content_key": serializers.CharField()}),
         responses=inline_serializer(
             "ContentKeyAccepted",
-            {"status": serializers.CharField(help_text=OPENING_STATUS)},
+            {
+                "status": serializers.CharField(help_text=OPENING_STATUS),
+                "detail": serializers.CharField(help_text="what happened, in Chinese and English"),
+            },
         ),
-        description="The bidder's content key (hex), unwrapped on its own machine, inside the window.",
+        description="The bidder's content key (hex), unwrapped on its own machine, inside the "
+        "window. Sending it again for a bid already accepted is answered 200 with the bid's "
+        "status and a detail saying so.",
     )
     def post(self, request: Request, code: str, bid: uuid.UUID) -> Response:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
         try:
             opening = BidOpening.objects.get(hall=current, bid_id=bid)
         except BidOpening.DoesNotExist as exc:
             raise Http404 from exc
+        repeated = opening.status in decryption.ALREADY_OPENED
         opening = decryption.submit_key(
             opening=opening,
             person=_person(request),
             content_key=_hex(_field(request, "content_key"), "content_key"),
             address=client_address(request.META),
         )
-        return Response({"status": opening.status})
+        if repeated and opening.status in decryption.ALREADY_OPENED:
+            return Response(
+                {"status": opening.status, "detail": decryption.already_opened_message(opening)}
+            )
+        return Response({"status": opening.status, "detail": _ACCEPTED})
 
 
 class Answer(APIView):
@@ -291,7 +309,7 @@ class Answer(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         confirmation = reading.answer(
-            hall=snapshot.hall_for(request.user, code),
+            hall=access.hall_for(request.user, code),
             person=_person(request),
             decision=_field(request, "decision"),
             signature=_hex(_field(request, "signature"), "signature"),
@@ -311,7 +329,7 @@ class Objections(APIView):
         f"first), {rules.SNAPSHOT_OBJECTIONS_MAX} at a time.",
     )
     def get(self, request: Request, code: str) -> Response:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
         try:
             offset = max(0, int(request.query_params.get("offset", "0")))
         except ValueError as exc:
@@ -340,7 +358,7 @@ class Objections(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         objection = reading.raise_objection(
-            hall=snapshot.hall_for(request.user, code),
+            hall=access.hall_for(request.user, code),
             person=_person(request),
             text=_field(request, "text"),
         )
@@ -358,7 +376,7 @@ class ObjectionDetail(APIView):
         f"beyond {rules.EXCERPT_CHARS} characters. As visible as the hall.",
     )
     def get(self, request: Request, code: str, pk: int) -> Response:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
         try:
             objection = HallObjection.objects.select_related("organisation").get(
                 hall=current, pk=pk
@@ -389,7 +407,7 @@ class ObjectionAnswer(APIView):
         description="The host or the tenderee answers an objection.",
     )
     def post(self, request: Request, code: str, pk: int) -> Response:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
         try:
             objection = HallObjection.objects.get(hall=current, pk=pk)
         except HallObjection.DoesNotExist as exc:
@@ -413,7 +431,7 @@ class Rescue(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         current = rescue.start_rescue(
-            hall=snapshot.hall_for(request.user, code),
+            hall=access.hall_for(request.user, code),
             person=_person(request),
             address=client_address(request.META),
         )
@@ -439,7 +457,7 @@ class Share(APIView):
     )
     def get(self, request: Request, code: str) -> Response:
         held = rescue.release_share(
-            hall=snapshot.hall_for(request.user, code),
+            hall=access.hall_for(request.user, code),
             person=_person(request),
             address=client_address(request.META),
         )
@@ -451,7 +469,7 @@ class Share(APIView):
     )
     def post(self, request: Request, code: str) -> Response:
         outcome = decryption.submit_share(
-            hall=snapshot.hall_for(request.user, code),
+            hall=access.hall_for(request.user, code),
             person=_person(request),
             share=_hex(_field(request, "share"), "share"),
             address=client_address(request.META),
@@ -527,7 +545,7 @@ class Record(APIView):
         description="The signed opening record: ?format=pdf, json or signature.",
     )
     def get(self, request: Request, code: str) -> HttpResponse:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
         if not current.record_json:
             if snapshot.record_state(current) == "pending":
                 raise DomainError(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from celery import shared_task
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -19,32 +20,40 @@ from ggzy import clock, files, signing
 from ggzy.errors import DomainError
 from ggzy_core import record
 from realtime import events, record_content, record_pdf, rules
-from realtime import hall as halls
+from realtime.hall import locked
 from realtime.models import Hall, HallStage
 from supervision import ledger
 from trading import chronograph, transitions
 from trading.models import Section, SectionStatus
 
 
+def refuse_unanswered(hall: Hall) -> None:
+    """The hall closes only once every objection raised in it has its answer [R44]."""
+    unanswered = hall.objections.filter(answered_at__isnull=True).count()
+    if unanswered:
+        raise DomainError(
+            f"还有 {unanswered} 条异议未答复，主持人或招标人当场答复后才能结束开标 [R44] / "
+            f"{unanswered} objection(s) are still unanswered: the host or the tenderee answers "
+            "them on the spot, then the hall can close [R44]",
+            code="conflict",
+        )
+
+
 def close(hall: Hall, *, actor: Any) -> None:
-    """The caller holds the hall's lock and is moving it from objections to closed. Nothing
-    heavy happens here: the record is asked for, built after commit (``publish_record``)."""
-    if hall.objections.filter(answered_at__isnull=True).exists():
-        raise DomainError("还有未答复的异议 / Objections are still unanswered", code="conflict")
-    halls.move(hall, HallStage.CLOSED, actor=actor)
+    """On entering closed (realtime/stages.py; the caller holds the hall's lock): the section
+    moves on to evaluation and the record is asked for, built after commit. Nothing heavy
+    happens here."""
     transitions.apply(hall.section, SectionStatus.EVALUATION, actor=actor)
     request_record(hall)
 
 
 def request_record(hall: Hall) -> None:
     """Ask a worker for the record after commit (the caller holds the hall's lock)."""
-    from realtime import tasks  # tasks call this module's services
-
     hall.record_requested_at = clock.now()
     hall.save(update_fields=["record_requested_at"])
     chronograph.reschedule(hall.section)  # the retry is a time event of the section
     hall_id = hall.pk
-    transaction.on_commit(lambda: tasks.publish_record.delay(hall_id))
+    transaction.on_commit(lambda: publish_record_task.delay(hall_id))
 
 
 def record_due(section: Section) -> dt.datetime | None:
@@ -62,7 +71,7 @@ def record_due(section: Section) -> dt.datetime | None:
 def retry_record(section: Section) -> None:
     """The chronograph's event (it holds the section's lock): no worker stored the record in
     time (it died, or the broker lost the task); ask again. Asking twice is harmless."""
-    hall = halls.locked(Hall.objects.get(section=section))
+    hall = locked(Hall.objects.get(section=section))
     if hall.stage == HallStage.CLOSED and not hall.record_signature:
         request_record(hall)
 
@@ -97,7 +106,7 @@ def _store_record(
         section_id = Hall.objects.values_list("section_id", flat=True).get(pk=hall_id)
         # The chronograph's order (section, then hall): no deadlock with a sweep.
         section = Section.objects.select_for_update().get(pk=section_id)
-        hall = halls.locked(hall_id)
+        hall = locked(hall_id)
         if hall.record_signature:
             return "done"  # another run stored it first
         hall.record_pdf.name = files.save(
@@ -109,8 +118,26 @@ def _store_record(
         hall.record_signature = signed
         hall.save(update_fields=["record_json", "record_signature", "record_pdf"])
         ledger.append(
-            "ggzy_core.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
+            "realtime.record.signed", actor=ledger.SYSTEM, target=section, data=dict(signed)
         )
         events.emit(hall, "record", {"record_sm3": signed["record_sm3"]})
         chronograph.reschedule(section)  # nothing more to retry
     return "signed"
+
+
+# The task lives with its service (its name is the one it always had): the service queues
+# it, so a separate tasks module would import this one and be imported by it.
+@shared_task(
+    name="realtime.tasks.publish_record",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def publish_record_task(hall_id: int) -> str:
+    """The opening record of a closed hall, built outside any lock. Safe to run twice;
+    retried on failure, and re-queued by the chronograph if every try fails."""
+    try:
+        return publish_record(hall_id)
+    except Hall.DoesNotExist:
+        return "gone"

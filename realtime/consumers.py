@@ -23,7 +23,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocke
 from django.http import Http404
 
 from ggzy import clock
-from realtime import events, snapshot
+from realtime import access, events, snapshot
 from realtime.models import Hall
 
 HEARTBEAT_SECONDS = 5.0
@@ -81,7 +81,7 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         self.heartbeat = asyncio.create_task(self._beat())
 
     def _hall_id(self, code: str) -> int:
-        return snapshot.hall_for(self.scope["user"], code).pk
+        return access.hall_for(self.scope["user"], code).pk
 
     async def send_snapshot(self) -> None:
         async with self.sending:

@@ -4,6 +4,7 @@ dropped broadcast is caught up, never lost; a repeated one is ignored by its num
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -12,6 +13,8 @@ from django.db import transaction
 
 from ggzy import clock
 from realtime.models import Hall, HallEvent
+
+logger = logging.getLogger(__name__)
 
 
 def group_name(hall_id: int) -> str:
@@ -57,8 +60,4 @@ def broadcast(hall_id: int, message: dict[str, Any]) -> None:
             group_name(hall_id), {"type": "hall.event", "message": message}
         )
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).warning(
-            "hall %s: broadcast of #%s failed", hall_id, message["sequence"]
-        )
+        logger.warning("hall %s: broadcast of #%s failed", hall_id, message["sequence"])

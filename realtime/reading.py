@@ -12,11 +12,10 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core.gm import sm2
 from ggzy_core.reading import reading_digest, reading_message
-from realtime import events, rules, stages
-from realtime.hall import is_host, locked
-from realtime.models import Confirmation, Decision, Hall, HallObjection, HallStage, OpeningStatus
+from realtime import access, events, guide, rules
+from realtime.hall import locked
+from realtime.models import Confirmation, Decision, Hall, HallObjection, OpeningStatus
 from supervision import ledger
-from trading import access as trading_access
 from trading.rules import check_count, check_length
 
 
@@ -58,10 +57,7 @@ def compute(hall: Hall) -> dict[str, Any]:
 def answer(*, hall: Hall, person: Person, decision: str, signature: bytes) -> Confirmation:
     current = locked(hall)
     now = clock.now()
-    if current.stage != HallStage.CONFIRMATION or (
-        current.stage_deadline and now >= current.stage_deadline
-    ):
-        raise DomainError("不在确认时限内 / The confirmation window is not open", code="conflict")
+    guide.require(current, "answer")
     organisation = person.organisation
     if organisation is None or not current.openings.filter(bid__organisation=organisation).exists():
         raise DomainError(
@@ -92,7 +88,12 @@ def answer(*, hall: Hall, person: Person, decision: str, signature: bytes) -> Co
         },
     )
     if not created:
-        raise DomainError("已经确认过 / You have already answered", code="conflict")
+        raise DomainError(
+            "本单位已答复过唱标结果，答复以首次签名为准并载入开标记录 / Your organisation has "
+            "already answered the reading: the first signed answer stands and goes into the "
+            "opening record",
+            code="conflict",
+        )
     events.emit(current, "answered", {"bidder": organisation.name, "decision": decision})
     ledger.append(
         "realtime.reading.answered",
@@ -110,8 +111,7 @@ def answer(*, hall: Hall, person: Person, decision: str, signature: bytes) -> Co
 @transaction.atomic
 def raise_objection(*, hall: Hall, person: Person, text: str) -> HallObjection:
     current = locked(hall)
-    if current.stage not in stages.OBJECTIONS_OPEN:
-        raise DomainError("现在不能提出异议 / Objections are not open now", code="conflict")
+    guide.require(current, "object")
     organisation = person.organisation
     if organisation is None or not current.openings.filter(bid__organisation=organisation).exists():
         raise DomainError(
@@ -148,7 +148,7 @@ def raise_objection(*, hall: Hall, person: Person, text: str) -> HallObjection:
 @transaction.atomic
 def answer_objection(*, objection: HallObjection, person: Person, text: str) -> HallObjection:
     current = locked(objection.hall_id)
-    if not (is_host(person, current) or trading_access.can_manage(person, current.section.project)):
+    if not access.answers_objections(person, current):
         raise DomainError(
             "只有主持人或招标人可以答复 / Only the host or the tenderee answers", code="forbidden"
         )

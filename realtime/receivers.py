@@ -7,7 +7,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from realtime import closing, hall
+from realtime import closing, hall, stages
 from trading import chronograph
 from trading.models import Section, SectionStatus
 from trading.signals import status_changed
@@ -18,18 +18,18 @@ def follow_section(sender: Any, section: Section, source: str, target: str, **kw
     if target == SectionStatus.PUBLISHED:
         hall.hall_create(section)
     elif target == SectionStatus.OPENING:
-        hall.open_hall(section)
+        stages.open_hall(section)
     elif target in (SectionStatus.FAILED, SectionStatus.CANCELLED) and source in (
         SectionStatus.BIDDING,
         SectionStatus.OPENING,
         SectionStatus.PUBLISHED,
     ):
-        hall.fail_hall(section, section.status_reason)
+        stages.fail_hall(section, section.status_reason)
 
 
 chronograph.register(
     chronograph.TimeEvent(
-        "hall_window_closed", SectionStatus.OPENING, hall.window_due, hall.close_window
+        "hall_window_closed", SectionStatus.OPENING, stages.window_due, stages.close_window
     )
 )
 chronograph.register(

@@ -20,8 +20,9 @@ from django.utils import timezone
 from accounts.models import Person
 from ggzy import clock
 from ggzy.errors import DomainError
-from realtime import events
-from realtime.hall import is_host, locked
+from realtime import events, guide
+from realtime.access import is_host
+from realtime.hall import locked
 from realtime.models import Hall, HallStage, OpeningStatus, ShareSubmission
 from supervision import ledger
 from trading.models import OpeningKeyShare
@@ -74,8 +75,8 @@ def _share_message(reason: str, hall: Hall) -> str:
             "platform failed to decrypt"
         ),
         "not_decrypting": (
-            f"开标密钥分片只在解密阶段的补救中提供，大厅当前阶段为 {hall.stage} / Shares are "
-            f"released only during a rescue in the decryption stage; the hall is at {hall.stage}"
+            f"开标密钥分片只在解密阶段的补救中提供；{guide.where(hall).zh} / Shares are "
+            f"released only during a rescue in the decryption stage; {guide.where(hall).en}"
         ),
         "nothing_to_rescue": (
             "没有平台解密失败的投标，不提供开标密钥分片 / No bid failed to decrypt on the "
@@ -189,8 +190,8 @@ def start_rescue(*, hall: Hall, person: Person, address: str | None = None) -> H
         )
     if reason == "not_decrypting":
         raise DomainError(
-            f"补救只能在解密阶段发起，大厅当前阶段为 {current.stage} / A rescue can be started "
-            f"only in the decryption stage; the hall is at {current.stage}",
+            f"补救只能在解密阶段发起；{guide.where(current).zh} / A rescue can be started "
+            f"only in the decryption stage; {guide.where(current).en}",
             code="conflict",
         )
     if reason == "nothing_to_rescue":

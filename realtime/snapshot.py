@@ -6,35 +6,11 @@ from typing import Any
 
 from django.db.models import F
 
-from accounts.models import Role
 from ggzy import clock
-from realtime import rules
-from realtime.hall import is_host, statuses
+from realtime import access, guide, rules
+from realtime.hall import statuses
 from realtime.models import Hall, HallObjection, HallStage
 from realtime.reading import objection_summary
-from trading import access as trading_access
-
-
-def hall_for(user: Any, code: str) -> Hall:
-    """The hall of a section the user may see (404 otherwise): halls are public [E29]."""
-    section = trading_access.section_for(user, {"code": code})
-    return Hall.objects.select_related("section", "section__project").get(section=section)
-
-
-def viewer(user: Any, hall: Hall) -> dict[str, Any]:
-    if is_host(user, hall):
-        return {"role": "host"}
-    if getattr(user, "is_authenticated", False) and user.role == Role.REGULATOR:
-        return {"role": "regulator"}
-    organisation_id = getattr(user, "organisation_id", None)
-    opening = (
-        hall.openings.filter(bid__organisation_id=organisation_id).first()
-        if organisation_id
-        else None
-    )
-    if opening is not None:
-        return {"role": "bidder", "bid": str(opening.bid_id)}
-    return {"role": "public"}
 
 
 def objections(hall: Hall, *, limit: int, offset: int = 0) -> list[dict[str, Any]]:
@@ -73,6 +49,8 @@ def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
         "sequence": hall.sequence,
         "server_time": clock.epoch_ms(),
         "stage": hall.stage,
+        # Where the hall stands, what one can do and when: the words refusals use too.
+        "guide": {"zh": (words := guide.where(hall)).zh, "en": words.en},
         "stage_deadline": clock.epoch_ms(hall.stage_deadline) if hall.stage_deadline else None,
         "rescue_started": clock.epoch_ms(hall.rescue_started_at)
         if hall.rescue_started_at
@@ -97,5 +75,5 @@ def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
         "objections_total": hall.objections.count(),
         "record_sm3": (hall.record_signature or {}).get("record_sm3", ""),
         "record_state": record_state(hall),
-        "you": viewer(user, hall),
+        "you": access.viewer(user, hall),
     }

@@ -9,25 +9,16 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_safe
 
-from realtime import attendance, snapshot, stages
-from realtime.hall import is_host
+from ggzy_core.gm.envelope import sheet
+from realtime import access, attendance, guide, stages
 from realtime.models import Decision, Hall, HallStage, OpeningStatus
-from trading import access as trading_access
 
 # The stages a running hall goes through, in order (for the page's progress line).
-STEPS = [
-    HallStage.SIGN_IN,
-    HallStage.BIDDERS,
-    HallStage.DECRYPTION,
-    HallStage.READING,
-    HallStage.CONFIRMATION,
-    HallStage.OBJECTIONS,
-    HallStage.CLOSED,
-]
+STEPS = list(guide.ORDER[1:])
 
 
 def _labels() -> dict[str, Any]:
@@ -43,15 +34,11 @@ def _labels() -> dict[str, Any]:
             "host": _("Host"),
             "bidder": _("Bidder"),
             "regulator": _("Regulator"),
+            "tenderee": "招标人 / Tenderee",
             "public": _("Observer"),
         },
-        "items": {
-            "price": _("Price (yuan)"),
-            "duration_days": _("Duration (days)"),
-            "quality": _("Quality"),
-            "project_manager": _("Project manager"),
-            "warranty": _("Warranty"),
-        },
+        # The sheet's items and their names are ggzy_core's (one list, every consumer).
+        "items": {item.name: item.label(get_language() or "zh") for item in sheet.ITEMS},
     }
 
 
@@ -98,7 +85,7 @@ def _messages() -> dict[str, str]:
 @require_safe
 def hall_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        current = snapshot.hall_for(request.user, code)
+        current = access.hall_for(request.user, code)
     except Hall.DoesNotExist as exc:  # a section published before it had a hall
         raise Http404 from exc
     section = current.section
@@ -110,8 +97,7 @@ def hall_page(request: HttpRequest, code: str) -> HttpResponse:
         "socket": f"/ws/halls/{section.code}/",
         "steps": list(STEPS),
         "next": dict(stages.NEXT),
-        "answers_objections": is_host(request.user, current)
-        or trading_access.can_manage(request.user, section.project),
+        "answers_objections": access.answers_objections(request.user, current),
         "labels": labels,
         "messages": _messages(),
     }
@@ -122,6 +108,7 @@ def hall_page(request: HttpRequest, code: str) -> HttpResponse:
             "hall": current,
             "section": section,
             "stage_label": labels["stages"][current.stage],
+            "guide": guide.where(current),
             "config": config,
             "api": api,
         },

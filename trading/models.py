@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, Person
+from ggzy_core.gm.envelope import sheet
 
 
 class Category(models.TextChoices):
@@ -35,7 +36,7 @@ class SectionStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-DEFAULT_READ_ITEMS = ["price", "duration_days", "quality", "project_manager"]
+DEFAULT_READ_ITEMS = list(sheet.DEFAULT_READ_ITEMS)  # the items are ggzy_core's
 
 
 class Project(models.Model):

@@ -11,6 +11,7 @@ from django.db import transaction
 from accounts.models import Organisation, OrganisationKind, Person
 from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy_core.gm.envelope import sheet
 from supervision import ledger
 from trading import chronograph, opening_key, transitions
 from trading.models import (
@@ -31,7 +32,7 @@ from trading.rules import (
     check_length,
 )
 
-READABLE_ITEMS = frozenset({"price", "duration_days", "quality", "project_manager", "warranty"})
+READABLE_ITEMS = frozenset(sheet.KNOWN_ITEMS)
 
 
 def _require_kind(organisation: Organisation, kind: str, field: str) -> None:
@@ -151,7 +152,9 @@ def section_create(*, project: Project, actor: Person, **fields: Any) -> Section
     unknown = set(fields["read_items"]) - READABLE_ITEMS
     if unknown:
         raise DomainError(
-            f"不能唱标的项目 / Items that cannot be read out: {', '.join(sorted(unknown))}",
+            f"不能唱标的项目：{', '.join(sorted(unknown))}；可唱标的项目为 "
+            f"{', '.join(sheet.KNOWN_ITEMS)} / Items that cannot be read out: "
+            f"{', '.join(sorted(unknown))}; the items that can are {', '.join(sheet.KNOWN_ITEMS)}",
             code="invalid",
             field="read_items",
         )

@@ -256,6 +256,8 @@
     }
     root.dataset.stage = state.stage;
     $("hall-stage").textContent = L.stages[state.stage] || state.stage;
+    // Where the hall stands and what comes next, in the server's words (realtime/guide.py).
+    if (state.guide) $("hall-guide").textContent = `${state.guide.zh} / ${state.guide.en}`;
     renderSteps();
     const opening = new Date(state.section.opening_time);
     $("hall-opening-time").textContent = opening.toLocaleString(lang, { hour12: false });

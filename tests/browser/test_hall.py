@@ -27,8 +27,7 @@ from bidding.models import Bid
 from ggzy import clock, signing
 from ggzy_core.reading import reading_message
 from ggzy_core.record import verify_record
-from realtime import attendance
-from realtime import hall as halls
+from realtime import attendance, stages
 from realtime.models import (
     Confirmation,
     Hall,
@@ -125,7 +124,7 @@ def test_without_websockets_the_page_polls_and_still_follows_the_hall(
     expect(page.locator("#hall-connection")).to_have_text("实时连接不可用，每 2 秒刷新一次")
     expect(page.locator("#hall-role")).to_have_text("旁观")
     expect(page.locator("#hall-countdown")).to_have_text(re.compile(r"^\d+d \d\d:\d\d:\d\d$"))
-    halls.fail_hall(published, "test: cancelled")
+    stages.fail_hall(published, "test: cancelled")
     expect(page.locator("#hall-stage")).to_have_text("未开标（流标）")
 
 

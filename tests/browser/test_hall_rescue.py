@@ -8,7 +8,7 @@ from django.urls import reverse
 from playwright.sync_api import Browser, expect
 from pytest_django.live_server_helper import LiveServer
 
-from realtime import hall
+from realtime import stages
 from realtime.models import BidOpening, OpeningStatus
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import bidders, section  # noqa: F401
@@ -25,8 +25,8 @@ def test_the_host_starts_a_rescue_from_the_hall_page(
     live_server: LiveServer,
     opening: Opening,  # noqa: F811
 ) -> None:
-    hall.advance(hall=opening.hall, person=opening.host)  # bidder list
-    hall.advance(hall=opening.hall, person=opening.host)  # decryption
+    stages.enter_next(hall=opening.hall, person=opening.host)  # bidder list
+    stages.enter_next(hall=opening.hall, person=opening.host)  # decryption
     url = live_server.url + reverse("realtime:hall", args=[opening.section.code])
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai")
     context.set_default_timeout(15_000)

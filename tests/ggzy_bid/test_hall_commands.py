@@ -14,9 +14,10 @@ import time_machine
 
 from accounts import services as account_services
 from accounts.models import Person
-from ggzy_bid.commands.hall import OPENING_STATUS, STAGES
+from ggzy_bid.commands.hall import STAGES
 from ggzy_core.reading import reading_message
-from realtime import hall, rescue
+from realtime import api as api_module
+from realtime import rescue, stages
 from realtime.models import BidOpening, Confirmation, OpeningStatus
 from tests import servers
 from tests.ggzy_bid.conftest import error_line
@@ -45,8 +46,8 @@ def key_file(tmp_path: Path, name: str, key: object) -> str:
 
 
 def to_decryption(state: Opening) -> None:
-    hall.advance(hall=state.hall, person=state.host)
-    hall.advance(hall=state.hall, person=state.host)
+    stages.enter_next(hall=state.hall, person=state.host)
+    stages.enter_next(hall=state.hall, person=state.host)
 
 
 def test_a_bidder_unlocks_its_bid_with_its_own_key(opening: Opening, tmp_path: Path) -> None:
@@ -85,8 +86,8 @@ def test_a_bidder_unlocks_its_bid_with_its_own_key(opening: Opening, tmp_path: P
 def test_a_bidder_confirms_the_reading_it_checked(opening: Opening, tmp_path: Path) -> None:
     to_decryption(opening)
     with past_the_window(opening):
-        hall.advance(hall=opening.hall, person=opening.host)  # reading
-        hall.advance(hall=opening.hall, person=opening.host)  # confirmation
+        stages.enter_next(hall=opening.hall, person=opening.host)  # reading
+        stages.enter_next(hall=opening.hall, person=opening.host)  # confirmation
     bidder = opening.bidders[1]
     with servers.daphne(tmp_path) as daphne:
         result = ggzy_bid(
@@ -179,7 +180,7 @@ def test_unlock_before_the_decryption_stage_names_the_stage_not_an_http_status(
     assert BidOpening.objects.get(bid=opening.bids[0]).status == OpeningStatus.PENDING
 
 
-def test_confirm_before_the_reading_says_it_is_not_published_yet(
+def test_confirm_during_decryption_says_the_stage_not_that_the_reading_is_wrong(
     opening: Opening, tmp_path: Path, tool: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     to_decryption(opening)
@@ -189,12 +190,12 @@ def test_confirm_before_the_reading_says_it_is_not_published_yet(
     assert tool(bidder, "confirm", "--section", opening.section.code, "--key", key) == 2
 
     line = error_line(capsys)
-    assert "唱标结果尚未公布（大厅当前阶段：解密" in line
-    assert "the reading is not published yet (hall stage: decryption" in line
+    assert "现在不能确认：" in line and "you cannot confirm now: " in line
+    assert "解密" in line and "decrypt" in line
     assert "does not match" not in line
 
 
-def test_unlock_reports_the_bids_status_in_words_and_a_repeat_with_the_stage(
+def test_unlock_prints_the_platforms_words_for_the_accepted_key(
     opening: Opening, tmp_path: Path, tool: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     to_decryption(opening)
@@ -205,17 +206,32 @@ def test_unlock_reports_the_bids_status_in_words_and_a_repeat_with_the_stage(
     args += ["--key", key_file(tmp_path, "bidder", bidder.key)]
 
     assert tool(bidder, *args) == 0
-    # The answer comes when the key is accepted; decryption itself runs after it.
-    zh, en = OPENING_STATUS[OpeningStatus.DECRYPTING]
-    bid = opening.bids[0].pk
-    assert (
-        capsys.readouterr().out == f"已提交解密密钥：投标 {bid} {zh} / key sent: bid {bid}: {en}\n"
-    )
 
-    assert tool(bidder, *args) == 2
-    line = error_line(capsys)
-    assert (
-        "大厅当前阶段：解密，本阶段截止" in line
-        and "hall stage: decryption, this stage ends" in line
-    )
-    assert "HTTP" not in line
+    printed = capsys.readouterr().out
+    assert printed == f"{api_module._ACCEPTED}\n"
+    assert OpeningStatus.DECRYPTING.value not in printed.split()
+
+
+def test_the_tool_says_the_stage_and_that_a_repeated_unlock_is_done(
+    opening: Opening, tmp_path: Path
+) -> None:
+    bid_file = tmp_path / "bid.gbid"
+    bid_file.write_bytes(opening.files[0])
+    bidder = opening.bidders[0]
+    key = key_file(tmp_path, "mine", bidder.key)
+    unlock = ("unlock", str(bid_file), "--section", opening.section.code, "--key", key)
+    with servers.daphne(tmp_path) as daphne:
+        early = ggzy_bid(daphne.url, bidder.person, tmp_path, *unlock)
+        confirm = ggzy_bid(
+            daphne.url, bidder.person, tmp_path, "confirm", "--section", opening.section.code,
+            "--key", key,
+        )  # fmt: skip
+        to_decryption(opening)
+        first = ggzy_bid(daphne.url, bidder.person, tmp_path, *unlock)
+        again = ggzy_bid(daphne.url, bidder.person, tmp_path, *unlock)
+    assert early.returncode != 0
+    assert "sign-in" in early.stderr and "opens the decryption window" in early.stderr
+    assert confirm.returncode != 0 and "sign-in" in confirm.stderr
+    assert "does not match" not in confirm.stderr
+    assert first.returncode == 0 and "being decrypted" in first.stdout, first.stderr
+    assert again.returncode == 0 and "nothing more to do" in again.stdout, again.stderr

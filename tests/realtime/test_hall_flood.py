@@ -20,7 +20,7 @@ from accounts.models import Organisation, Person
 from ggzy import clock, signing
 from ggzy.errors import DomainError
 from ggzy_core import record
-from realtime import closing, events, hall, reading, record_pdf, rules, snapshot
+from realtime import closing, events, reading, record_pdf, rules, snapshot, stages
 from realtime.models import Hall, HallEvent, HallObjection, HallStage
 from supervision.models import LedgerEntry
 from tests.factories import TEST_PASSWORD, PersonFactory
@@ -195,7 +195,7 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
     to_objections_flooded(opening)
     built = watch_pdf(monkeypatch)
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        hall.advance(hall=opening.hall, person=opening.host)  # closed
+        stages.enter_next(hall=opening.hall, person=opening.host)  # closed
     assert built == []  # the close transaction built no PDF
     current = Hall.objects.get(pk=opening.hall.pk)
     assert current.stage == HallStage.CLOSED and not current.record_json
@@ -220,7 +220,7 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
         "bidder_name": "",
         "note": "",
     }
-    assert LedgerEntry.objects.get(action="ggzy_core.record.signed").data == signed
+    assert LedgerEntry.objects.get(action="realtime.record.signed").data == signed
     announced = HallEvent.objects.get(hall=current, kind="record")
     assert announced.payload == {"record_sm3": signed["record_sm3"]}
     assert snapshot.snapshot(current, opening.host)["record_state"] == "signed"
@@ -229,8 +229,7 @@ def test_the_host_closes_at_once_and_a_task_builds_the_record_afterwards(
     # Running the task again changes nothing.
     assert closing.publish_record(current.pk) == "done"
     assert (
-        len(built) == 1
-        and LedgerEntry.objects.filter(action="ggzy_core.record.signed").count() == 1
+        len(built) == 1 and LedgerEntry.objects.filter(action="realtime.record.signed").count() == 1
     )
 
 
@@ -244,7 +243,7 @@ def test_a_record_task_lost_with_its_worker_is_asked_for_again_by_the_chronograp
     host_moves_on(opening)  # confirmation
     host_moves_on(opening)  # objections
     with django_capture_on_commit_callbacks(execute=False):  # the worker dies: never run
-        hall.advance(hall=opening.hall, person=opening.host)
+        stages.enter_next(hall=opening.hall, person=opening.host)
     section = Section.objects.get(pk=opening.section.pk)
     assert not Hall.objects.get(pk=opening.hall.pk).record_json
     assert section.next_check == clock.now() + rules.RECORD_RETRY_AFTER
@@ -294,7 +293,7 @@ def test_other_sections_and_the_hall_keep_working_while_the_record_is_built(
 
     def host_closes() -> None:
         try:
-            hall.advance(hall=opening.hall, person=opening.host)
+            stages.enter_next(hall=opening.hall, person=opening.host)
         except BaseException as exc:
             failures.append(exc)
         finally:

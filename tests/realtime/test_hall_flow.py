@@ -11,7 +11,7 @@ import time_machine
 from ggzy import clock, signing
 from ggzy.errors import DomainError
 from ggzy_core import record
-from realtime import decryption, hall, reading, rescue
+from realtime import decryption, hall, reading, rescue, stages
 from realtime.models import BidOpening, HallStage, OpeningStatus
 from supervision.models import LedgerEntry
 from tests.realtime.conftest import Opening, past_the_window
@@ -30,16 +30,16 @@ def host_moves_on(state: Opening) -> None:
     state.hall.refresh_from_db()
     if state.hall.stage_deadline is not None and state.hall.stage_deadline > clock.now():
         with past_the_window(state):
-            hall.advance(hall=state.hall, person=state.host)
+            stages.enter_next(hall=state.hall, person=state.host)
     else:
-        hall.advance(hall=state.hall, person=state.host)
+        stages.enter_next(hall=state.hall, person=state.host)
 
 
 def to_decryption(state: Opening) -> None:
     for bidder in state.bidders:
         hall.sign_in(hall=state.hall, person=bidder.person)
-    hall.advance(hall=state.hall, person=state.host)  # bidder list
-    hall.advance(hall=state.hall, person=state.host)  # decryption window
+    stages.enter_next(hall=state.hall, person=state.host)  # bidder list
+    stages.enter_next(hall=state.hall, person=state.host)  # decryption window
 
 
 def test_the_hall_opens_at_the_deadline_with_every_live_bid_pending(opening: Opening) -> None:
@@ -50,7 +50,7 @@ def test_the_hall_opens_at_the_deadline_with_every_live_bid_pending(opening: Ope
 
 def test_only_the_host_moves_the_hall(opening: Opening) -> None:
     with pytest.raises(DomainError) as caught:
-        hall.advance(hall=opening.hall, person=opening.bidders[0].person)
+        stages.enter_next(hall=opening.hall, person=opening.bidders[0].person)
     assert caught.value.code == "forbidden"
 
 
@@ -207,7 +207,7 @@ def test_an_unrescued_platform_failure_is_withdrawn_and_the_opening_goes_on(
             content_key=opening.content_key(0),
         )
     with past_the_window(opening):
-        hall.advance(hall=opening.hall, person=opening.host)  # to the reading
+        stages.enter_next(hall=opening.hall, person=opening.host)  # to the reading
     assert opening_of(opening, 0).status == OpeningStatus.WITHDRAWN  # [E31]: not the bidder's fault
     assert opening_of(opening, 1).status == OpeningStatus.REVOKED
 
@@ -221,8 +221,8 @@ def complete_opening(state: Opening, capture: Any) -> None:
                 person=state.bidders[index].person,
                 content_key=state.content_key(index),
             )
-    hall.advance(hall=state.hall, person=state.host)  # reading
-    hall.advance(hall=state.hall, person=state.host)  # confirmation
+    stages.enter_next(hall=state.hall, person=state.host)  # reading
+    stages.enter_next(hall=state.hall, person=state.host)  # confirmation
     state.hall.refresh_from_db()
     message = reading.reading_message(state.hall.reading_sm3)
     for index, decision in [(0, "confirm"), (1, "confirm"), (2, "object")]:
@@ -236,9 +236,9 @@ def complete_opening(state: Opening, capture: Any) -> None:
         hall=state.hall, person=state.bidders[2].person, text="报价读错了"
     )
     reading.answer_objection(objection=objection, person=state.host, text="已核对，唱标无误")
-    hall.advance(hall=state.hall, person=state.host)  # objections
+    stages.enter_next(hall=state.hall, person=state.host)  # objections
     with capture(execute=True):  # the record is built by a task after the close commits
-        hall.advance(hall=state.hall, person=state.host)  # closed
+        stages.enter_next(hall=state.hall, person=state.host)  # closed
 
 
 def test_a_complete_opening_ends_with_a_signed_record_and_evaluation(
@@ -253,7 +253,7 @@ def test_a_complete_opening_ends_with_a_signed_record_and_evaluation(
     assert signed is not None and record_json is not None
     assert record.verify_record(bytes(record_json), signed, signing.platform_public_key())
     assert (
-        LedgerEntry.objects.get(action="ggzy_core.record.signed").data["record_sm3"]
+        LedgerEntry.objects.get(action="realtime.record.signed").data["record_sm3"]
         == signed["record_sm3"]
     )
     assert opening.hall.record_pdf.read().startswith(b"%PDF")
@@ -264,7 +264,7 @@ def test_a_complete_opening_ends_with_a_signed_record_and_evaluation(
 def test_the_host_cannot_cut_the_decryption_window_short(opening: Opening) -> None:
     to_decryption(opening)
     with pytest.raises(DomainError) as caught:
-        hall.advance(hall=opening.hall, person=opening.host)
+        stages.enter_next(hall=opening.hall, person=opening.host)
     assert caught.value.code == "window_open" and "3" in caught.value.message
     assert opening_of(opening, 0).status == OpeningStatus.PENDING  # nobody revoked early
 
@@ -294,7 +294,7 @@ def test_the_hall_cannot_close_with_an_unanswered_objection(opening: Opening) ->
         host_moves_on(opening)  # reading, confirmation, objections
     reading.raise_objection(hall=opening.hall, person=opening.bidders[0].person, text="有异议")
     with pytest.raises(DomainError, match="unanswered"):
-        hall.advance(hall=opening.hall, person=opening.host)
+        stages.enter_next(hall=opening.hall, person=opening.host)
 
 
 def test_every_event_is_numbered_without_gaps(

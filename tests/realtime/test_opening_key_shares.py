@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding.models import Bid
 from ggzy_core.gm import shamir
-from realtime import hall
+from realtime import stages
 from realtime.models import BidOpening, Hall, HallStage, OpeningStatus, ShareSubmission
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import Bidder, seal_bid, upload_whole
@@ -162,8 +162,8 @@ def test_people_who_hold_no_share_get_not_found_before_the_deadline(
 
 
 def to_decryption(state: Opening) -> None:
-    hall.advance(hall=state.hall, person=state.host)  # bidder list
-    hall.advance(hall=state.hall, person=state.host)  # decryption window
+    stages.enter_next(hall=state.hall, person=state.host)  # bidder list
+    stages.enter_next(hall=state.hall, person=state.host)  # decryption window
 
 
 def fail_on_the_platform(state: Opening, index: int = 2) -> None:

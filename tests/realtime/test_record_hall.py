@@ -16,7 +16,7 @@ from django.test import Client
 from ggzy import clock, signing
 from ggzy_core import record
 from ggzy_core.times import beijing
-from realtime import attendance, decryption, hall, reading, record_content
+from realtime import attendance, decryption, hall, reading, record_content, stages
 from realtime.models import BidOpening, HallEvent, SignIn
 from tests.realtime.conftest import Opening
 
@@ -37,8 +37,8 @@ def open_without_the_third_signing_in(state: Opening, capture: Any) -> None:
     """Bidders 0 and 1 sign in, bidder 2 never does, yet decrypts, objects and is answered."""
     for bidder in state.bidders[:2]:
         hall.sign_in(hall=state.hall, person=bidder.person)
-    hall.advance(hall=state.hall, person=state.host)  # bidder list
-    hall.advance(hall=state.hall, person=state.host)  # decryption
+    stages.enter_next(hall=state.hall, person=state.host)  # bidder list
+    stages.enter_next(hall=state.hall, person=state.host)  # decryption
     with capture(execute=True):
         for index, bidder in enumerate(state.bidders):
             decryption.submit_key(
@@ -46,8 +46,8 @@ def open_without_the_third_signing_in(state: Opening, capture: Any) -> None:
                 person=bidder.person,
                 content_key=state.content_key(index),
             )
-    hall.advance(hall=state.hall, person=state.host)  # reading
-    hall.advance(hall=state.hall, person=state.host)  # confirmation
+    stages.enter_next(hall=state.hall, person=state.host)  # reading
+    stages.enter_next(hall=state.hall, person=state.host)  # confirmation
     state.hall.refresh_from_db()
     message = reading.reading_message(state.hall.reading_sm3)
     for index, decision in [(0, "confirm"), (1, "confirm"), (2, "object")]:
@@ -62,9 +62,9 @@ def open_without_the_third_signing_in(state: Opening, capture: Any) -> None:
         hall=state.hall, person=state.bidders[2].person, text="报价读错了"
     )
     reading.answer_objection(objection=objection, person=state.host, text="已核对，唱标无误")
-    hall.advance(hall=state.hall, person=state.host)  # objections
+    stages.enter_next(hall=state.hall, person=state.host)  # objections
     with capture(execute=True):
-        hall.advance(hall=state.hall, person=state.host)  # closed; the record follows
+        stages.enter_next(hall=state.hall, person=state.host)  # closed; the record follows
     state.hall.refresh_from_db()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import DatabaseError
 
-from realtime import closing, events, hall
+from realtime import closing, events, stages
 from realtime.models import Hall
 from supervision.models import LedgerEntry
 from tests.realtime.conftest import Opening
@@ -29,7 +29,7 @@ def closed_without_record(state: Opening, capture: Any) -> Hall:
     host_moves_on(state)  # confirmation
     host_moves_on(state)  # objections
     with capture(execute=False):  # no worker yet: the record is not built
-        hall.advance(hall=state.hall, person=state.host)
+        stages.enter_next(hall=state.hall, person=state.host)
     return Hall.objects.get(pk=state.hall.pk)
 
 
@@ -53,7 +53,7 @@ def test_a_record_whose_transaction_rolls_back_leaves_no_pdf_and_a_retry_stores_
     assert record_files(settings) == []
     closed.refresh_from_db()
     assert not closed.record_signature and not closed.record_pdf
-    assert not LedgerEntry.objects.filter(action="ggzy_core.record.signed").exists()
+    assert not LedgerEntry.objects.filter(action="realtime.record.signed").exists()
 
     monkeypatch.undo()
     assert closing.publish_record(closed.pk) == "signed"

@@ -327,7 +327,9 @@ ROWS: dict[str, Row] = {
     "api:hall-advance": Row({"POST": same("DDDDDRDDR")}),
     "api:hall-answer": Row({"POST": same("DRRRRRRRR")}),
     # Before the deadline there is nothing to decrypt: not found, even for the owner.
-    "api:hall-key": Row({"POST": ("DNNNNNNNN", "DRDDDDDDD", "DRDDDDDDD")}),
+    # Closed: the bidder's own bid is decrypted, and unlocking it again is answered 200
+    # "already decrypted, nothing more to do" (decisions.md), changing nothing.
+    "api:hall-key": Row({"POST": ("DNNNNNNNN", "DRDDDDDDD", "DADDDDDDD")}),
     "api:hall-objection": Row({"GET": ("NNNNNNNNN", "NNNNNNNNN", "AAAAAAAAA")}),
     "api:hall-objection-answer": Row({"POST": ("DNNNNNNNN", "DNNNNNNNN", "DDDRDRDDR")}),
     "api:hall-objections": Row({"GET": same("AAAAAAAAA"), "POST": same("DRRRRRRRR")}),

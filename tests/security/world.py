@@ -22,7 +22,7 @@ from accounts import services as accounts_services
 from accounts.models import Organisation, OrganisationKey, OrganisationKind, Person, Role
 from bidding.models import Bid
 from ggzy import clock
-from realtime import decryption, hall, reading
+from realtime import decryption, hall, reading, stages
 from realtime.models import BidOpening, Hall, HallObjection
 from supervision import ledger
 from supervision.models import LedgerCheckpoint, LedgerEntry
@@ -174,8 +174,8 @@ def build(
     current = Hall.objects.get(section=section)
     for bidder in bidders:
         hall.sign_in(hall=current, person=bidder.person)
-    hall.advance(hall=current, person=host)  # the bidder list
-    hall.advance(hall=current, person=host)  # the decryption window
+    stages.enter_next(hall=current, person=host)  # the bidder list
+    stages.enter_next(hall=current, person=host)  # the decryption window
     if stage == "opening":
         world.axes_ids = _axes_rows()
         return world
@@ -189,8 +189,8 @@ def build(
                 person=bidder.person,
                 content_key=envelope.unwrap_content_key(manifest, bidder.key),
             )
-    hall.advance(hall=current, person=host)  # the reading
-    hall.advance(hall=current, person=host)  # confirmation
+    stages.enter_next(hall=current, person=host)  # the reading
+    stages.enter_next(hall=current, person=host)  # confirmation
     current.refresh_from_db()
     message = reading.reading_message(current.reading_sm3)
     for bidder in bidders:
@@ -205,8 +205,8 @@ def build(
     )
     reading.answer_objection(objection=world.hall_objection, person=host, text="已核对")
     with capture(execute=True):
-        hall.advance(hall=current, person=host)  # objections
-        hall.advance(hall=current, person=host)  # closed: the record
+        stages.enter_next(hall=current, person=host)  # objections
+        stages.enter_next(hall=current, person=host)  # closed: the record
     world.axes_ids = _axes_rows()
     return world
 

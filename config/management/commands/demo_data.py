@@ -56,6 +56,17 @@ DEMO_PROJECT = "GGZY-DEMO-2026-001"
 DEMO_OPENING_MINUTES = 5  # the demo opening's deadline, from the first `make demo`
 
 
+def demo_sheet(index: int) -> dict[str, object]:
+    """The demo bidder's value for every item a section may read out (ggzy_core's list)."""
+    return {
+        "price": f"{28_600_000 + index * 137_500}.00",
+        "duration_days": 360 + index * 30,
+        "quality": "合格",
+        "project_manager": ["王建国", "李卫东", "张海涛"][index],
+        "warranty": "2年",
+    }
+
+
 class Command(BaseCommand):
     help = "Create the demo organisations, people and bidder keys (idempotent)."
 
@@ -193,12 +204,8 @@ class Command(BaseCommand):
             envelope.seal(
                 out=sealed,
                 files=[proposal],
-                sheet={
-                    "price": f"{28_600_000 + index * 137_500}.00",
-                    "duration_days": 360 + index * 30,
-                    "quality": "合格",
-                    "project_manager": ["王建国", "李卫东", "张海涛"][index],
-                },
+                # What the section reads out (its read_items, from ggzy_core's one list).
+                sheet={name: demo_sheet(index)[name] for name in section.read_items},
                 section_id=section.pk,
                 section_code=section.code,
                 bidder_credit_code=person.organisation.credit_code,

@@ -111,6 +111,10 @@ def run_unlock(args: argparse.Namespace) -> int:
     hall = session.json("GET", f"/api/halls/{args.section}")
     context = stage_context(hall)
     bid = hall.get("you", {}).get("bid")
+    if bid is None and hall.get("stage") == "waiting":
+        # Before the deadline the hall lists no bid at all, whose ever [E21].
+        zh, en = _guide(hall)
+        raise CLIError(f"{zh}；解密在开标后的解密窗口进行", f"{en}; you decrypt in its window")
     if bid is None:
         czh, _, cen = context.partition(" / ")
         raise CLIError(
@@ -129,8 +133,18 @@ def run_unlock(args: argparse.Namespace) -> int:
         context=context,
     )
     zh, en = _words(OPENING_STATUS, body.get("status"))
-    output.say(f"已提交解密密钥：投标 {bid} {zh} / key sent: bid {bid}: {en}")
+    output.say(body.get("detail") or f"已提交解密密钥：投标 {bid} {zh} / key sent: bid {bid}: {en}")
     return EXIT_OK
+
+
+def _guide(hall: dict[str, Any]) -> tuple[str, str]:
+    """Where the hall stands, in the server's words (the snapshot's guide)."""
+    guide = hall.get("guide") or {}
+    stage = hall.get("stage", "?")
+    return (
+        str(guide.get("zh") or f"开标大厅当前阶段：{stage}"),
+        str(guide.get("en") or f"the hall is at {stage}"),
+    )
 
 
 def run_confirm(args: argparse.Namespace) -> int:
@@ -139,6 +153,9 @@ def run_confirm(args: argparse.Namespace) -> int:
     hall = session.json("GET", f"/api/halls/{args.section}")
     context = stage_context(hall)
     reading, published = hall.get("reading"), hall.get("reading_sm3", "")
+    if hall.get("stage") != "confirmation":
+        gzh, gen = _guide(hall)
+        raise CLIError(f"现在不能确认：{gzh}", f"you cannot confirm now: {gen}")
     czh, _, cen = context.partition(" / ")
     if not reading:
         raise CLIError(

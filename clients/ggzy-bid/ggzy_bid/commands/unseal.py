@@ -13,6 +13,7 @@ from ggzy_core.gm.envelope import (
     Manifest,
     open_sheet,
     read_manifest,
+    sheet,
     unseal,
     unwrap_content_key,
     verify,
@@ -23,11 +24,10 @@ from ..errors import EXIT_INVALID, EXIT_OK, CLIError
 from ..passwords import ENV_VAR
 from .envelope_support import ProgressBar, bilingual_errors
 
+# The sheet's items and their names are ggzy_core's (one list for the server and the tool).
 _SHEET_LABELS = {
-    "price": ("报价", "price", "元 (yuan)"),
-    "duration_days": ("工期", "duration", "天 (days)"),
-    "quality": ("质量", "quality", ""),
-    "project_manager": ("项目经理", "project manager", ""),
+    item.name: (item.zh, item.en, f"{item.unit_zh} ({item.unit_en})" if item.unit_zh else "")
+    for item in sheet.ITEMS
 }
 
 

@@ -10,13 +10,46 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 from .errors import MalformedEnvelope, SealInputError
 from .manifest import MAX_SHEET_PLAINTEXT, SHEET_PADDING, canonical_json
 
-KNOWN_ITEMS = ("price", "duration_days", "quality", "project_manager")
+
+@dataclass(frozen=True)
+class SheetItem:
+    """An item of the opening sheet that the platform knows by name and reads out [E30, L36]."""
+
+    name: str
+    zh: str
+    en: str
+    unit_zh: str = ""
+    unit_en: str = ""
+
+    def label(self, language: str = "zh") -> str:
+        """The item as a column heading in one language: 报价（元） or Price (yuan)."""
+        if language.startswith("zh"):
+            return f"{self.zh}（{self.unit_zh}）" if self.unit_zh else self.zh
+        heading = self.en[:1].upper() + self.en[1:]
+        return f"{heading} ({self.unit_en})" if self.unit_en else heading
+
+
+# The one list of the opening sheet's items (开标一览表): the tender may read out any of them;
+# every other place — sections, the hall, the record, the demo, ggzy-bid — derives from it.
+ITEMS: tuple[SheetItem, ...] = (
+    SheetItem("price", "报价", "price", "元", "yuan"),
+    SheetItem("duration_days", "工期", "duration", "日历天", "days"),
+    SheetItem("quality", "质量", "quality"),
+    SheetItem("project_manager", "项目经理", "project manager"),
+    SheetItem("warranty", "质保期", "warranty"),
+)
+KNOWN_ITEMS: tuple[str, ...] = tuple(item.name for item in ITEMS)
+# What a section reads out unless its tenderee chooses otherwise.
+DEFAULT_READ_ITEMS: tuple[str, ...] = ("price", "duration_days", "quality", "project_manager")
+# Items that are free text: checked to be non-empty strings when present.
+TEXT_ITEMS: tuple[str, ...] = ("quality", "project_manager", "warranty")
 # Up to 15 integer digits (less than 10^15 yuan) and at most 2 decimals (fen).
 _PRICE = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?\Z")
 _MAX_KEY = 64
@@ -78,8 +111,8 @@ def _key(key: object, path: str) -> str:
 def normalise_sheet(sheet: Mapping[str, Any]) -> dict[str, Any]:
     """Check the sheet and return it in the form that is sealed.
 
-    ``price`` is required; ``duration_days`` (positive integer), ``quality`` and
-    ``project_manager`` (non-empty strings) are checked when present; any other item the
+    ``price`` is required; ``duration_days`` (positive integer) and the text items
+    (``TEXT_ITEMS``: non-empty strings) are checked when present; any other item the
     section announces may be added (strings, integers, booleans, lists, objects; no floats).
     """
     if not isinstance(sheet, Mapping):
@@ -94,7 +127,7 @@ def normalise_sheet(sheet: Mapping[str, Any]) -> dict[str, Any]:
             _refuse(
                 "工期（duration_days）必须是正整数天数", "duration_days must be a positive integer"
             )
-    for name in ("quality", "project_manager"):
+    for name in TEXT_ITEMS:
         if name in result and (not isinstance(result[name], str) or not result[name].strip()):
             _refuse(f"{name} 必须是非空字符串", f"{name} must be a non-empty string")
     return result
