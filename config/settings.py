@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -61,7 +62,24 @@ def _refuse_insecure_defaults() -> None:
         )
 
 
-if not DEBUG:
+# The read-only ledger commands run from any checkout, DEBUG off and no production secret
+# (README: "Verifying the ledger"): they sign nothing, serve nothing and only read the
+# database and the platform key the installation already has. Recognised from the command
+# line of manage.py / django-admin itself, not from an environment variable, so that no
+# setting left behind can open the same door for daphne or Celery: the server still refuses.
+READ_ONLY_COMMANDS = frozenset({"verify_ledger", "export_ledger"})
+
+
+def _running_read_only_command(argv: list[str]) -> bool:
+    launcher = Path(argv[0]).name if argv else ""
+    return (
+        launcher in {"manage.py", "django-admin"}
+        and len(argv) > 1
+        and argv[1] in READ_ONLY_COMMANDS
+    )
+
+
+if not DEBUG and not _running_read_only_command(sys.argv):
     _refuse_insecure_defaults()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
