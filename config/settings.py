@@ -28,7 +28,10 @@ DEBUG = env.bool("DEBUG", default=False)
 # config.asgi, the Celery worker and beat through config.celery, pytest), so the umask is set here;
 # files that must be public (collected static files) say so explicitly (STORAGES below).
 os.umask(0o077)
-VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var")))
+# Absolute, so that every path printed or handed to another process (demo keys, the broker's
+# folders) means the same wherever it is read; a relative GGZY_VAR_DIR is from the working
+# directory (scripts/run-demo makes it absolute before it changes directory).
+VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var"))).expanduser().resolve()
 VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 # A var directory made before this rule (or by hand) is closed too; what is inside it is then
 # out of reach of others whatever its own mode. Only our own directory: never chmod a shared
