@@ -425,6 +425,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Django's default configuration gives "django" a console handler of its own (DEBUG
+        # only) besides ours on the root: every line printed twice in the demo. Ours only
+        # (its mail_admins handler goes too: no ADMINS are configured; errors go to the log).
+        "django": {"handlers": [], "propagate": True},
         "django.request": _REFUSALS,
         **{name: _REFUSALS for name in _SECURITY_LOGGERS},
     },
