@@ -50,6 +50,7 @@ def test_creating_the_demo_data_does_not_print_the_logins_that_run_demo_prints(
 ) -> None:
     created = demo_data()
     assert DEMO_PASSWORD not in created and "bidder1" not in created
+    assert DEMO_PROJECT not in created  # the sections too are printed once, with the logins
     assert "created" in created and str(demo_settings) in created
     logins = demo_data("--print-logins")
     assert logins.count(DEMO_PASSWORD) == 1
@@ -77,7 +78,8 @@ def test_the_printed_key_and_bid_paths_are_absolute_paths_in_the_var_directory(
 
 
 def test_a_demo_opening_to_come_is_announced_with_its_time_and_zone(demo_settings: Path) -> None:
-    out = demo_data()
+    demo_data()
+    out = demo_data("--print-logins")
     opening = demo_opening()
     assert f"An opening to try: {opening.code} opens at" in out
     assert "Asia/Shanghai" in out
@@ -94,7 +96,7 @@ def test_after_the_demo_opening_has_closed_it_says_so_and_how_to_reset(
         Hall.objects.filter(section=opening).update(
             stage=HallStage.CLOSED, stage_started_at=clock.now()
         )
-        out = demo_data()
+        out = demo_data("--print-logins")
     assert "An opening to try" not in out
     assert "is over" in out and "make demo-reset" in out
 

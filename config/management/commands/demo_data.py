@@ -76,14 +76,16 @@ class Command(BaseCommand):
             self._print_logins(key_dir)
             self._print_sections()
             return
-        # The logins are printed once, by scripts/run-demo next to the URL: here only what
-        # was done and where.
+        # The logins and the demo opening's state are printed once, by scripts/run-demo
+        # next to the URL (--print-logins): here only what was done and where.
         created = not Person.objects.filter(username="admin").exists()
         with transaction.atomic():
             self._create(key_dir)
         state = "created" if created else "already present, unchanged"
-        self.stdout.write(f"演示数据 / demo data: {state} (files in {settings.VAR_DIR})")
-        self._print_sections()
+        self.stdout.write(
+            f"演示数据 / demo data: {state} (files in {settings.VAR_DIR}); "
+            "logins: manage.py demo_data --print-logins"
+        )
 
     def _create(self, key_dir: Path) -> None:
         key_dir.mkdir(parents=True, exist_ok=True)
