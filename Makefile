@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint audit typecheck pytest migrate messages bench clean deploy-check
+.PHONY: install demo demo-reset test lint audit typecheck pytest migrate messages bench clean deploy-check
 
 $(STAMP): requirements.lock pyproject.toml libs/ggzy-core/pyproject.toml clients/ggzy-bid/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ demo: install
 	DEBUG=true $(PY) manage.py migrate --no-input
 	DEBUG=true $(PY) manage.py demo_data
 	DEBUG=true VENV=$(VENV) scripts/run-demo
+
+## demo-reset: deletes the demo's data under var/ (says what, asks; YES=1 skips the question),
+## then `make demo` creates it anew, with a new demo opening five minutes ahead
+demo-reset: install
+	scripts/demo-reset
+	$(MAKE) demo
 
 ## test: lint, types and the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
 test: install lint typecheck pytest

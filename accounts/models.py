@@ -57,13 +57,17 @@ class Organisation(models.Model):
     legal_representative = models.CharField(_("legal representative"), max_length=100)
     # SM3 of the representative's normalised ID number: enough to flag two bidders under one
     # legal representative [R34] without keeping the number itself.
-    legal_representative_id_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    legal_representative_id_digest = models.CharField(
+        _("legal representative ID digest"), max_length=64, blank=True, db_index=True
+    )
     address = models.CharField(_("address"), max_length=300, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=32, blank=True)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField()
+    is_active = models.BooleanField(_("is active"), default=True)
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -109,21 +113,37 @@ class OrganisationKey(models.Model):
     """An SM2 public key bound to an organisation. Retired, never deleted: old receipts and
     signatures must still verify."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="keys")
-    fingerprint = models.CharField(_("fingerprint (SM3 of SPKI)"), max_length=64, unique=True)
-    public_key_pem = models.TextField()
-    certificate_pem = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=KeyStatus.choices, default=KeyStatus.ACTIVE)
-    bound_at = models.DateTimeField()
-    bound_by = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="keys"
     )
-    retired_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(_("fingerprint (SM3 of SPKI)"), max_length=64, unique=True)
+    public_key_pem = models.TextField(_("public key PEM"))
+    certificate_pem = models.TextField(_("certificate PEM"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=KeyStatus.choices, default=KeyStatus.ACTIVE
+    )
+    bound_at = models.DateTimeField(_("bound at"))
+    bound_by = models.ForeignKey(
+        Person,
+        verbose_name=_("bound by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     retired_by = models.ForeignKey(
-        Person, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Person,
+        verbose_name=_("retired by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
 
     class Meta:
+        verbose_name = _("organisation key")
+        verbose_name_plural = _("organisation keys")
         ordering = ["-bound_at"]
         constraints = [
             models.UniqueConstraint(

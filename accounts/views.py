@@ -25,11 +25,14 @@ from accounts.forms import (
     PersonAddForm,
     RegisterOrganisationForm,
 )
-from accounts.models import Person
+from accounts.models import Person, Role
 from ggzy import clock
 from ggzy.api import too_many_requests, wait_in_words
 from ggzy.errors import DomainError
 from ggzy.log import mark_refusal
+
+# Who gets the workbench link to the opening halls they host, supervise or run.
+HALL_ROLES = frozenset({Role.STAFF, Role.REGULATOR, Role.TENDEREE})
 
 
 def _person(request: HttpRequest) -> Person:
@@ -66,6 +69,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     person = _person(request)
     organisation = person.organisation
     context: dict[str, object] = {"organisation": organisation}
+    # The halls page (realtime) lists what the centre hosts, the regulator supervises and
+    # the tenderee runs; linked by URL name only: accounts imports no upper floor.
+    context["oversees_halls"] = person.is_superuser or person.role in HALL_ROLES
     if organisation is not None:
         context["active_key"] = services.active_key(organisation)
         context["can_manage"] = access.can_manage_organisation(person, organisation)

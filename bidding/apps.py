@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BiddingConfig(AppConfig):
     name = "bidding"
-    verbose_name = "投标 Bidding"
+    verbose_name = _("Bidding")
 
     def ready(self) -> None:
         from bidding import receivers  # noqa: F401  (count_live_bids, status_changed)

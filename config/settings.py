@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import environ
@@ -27,7 +28,10 @@ DEBUG = env.bool("DEBUG", default=False)
 # config.asgi, the Celery worker and beat through config.celery, pytest), so the umask is set here;
 # files that must be public (collected static files) say so explicitly (STORAGES below).
 os.umask(0o077)
-VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var")))
+# Absolute, so that every path printed or handed to another process (demo keys, the broker's
+# folders) means the same wherever it is read; a relative GGZY_VAR_DIR is from the working
+# directory (scripts/run-demo makes it absolute before it changes directory).
+VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var"))).expanduser().resolve()
 VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 # A var directory made before this rule (or by hand) is closed too; what is inside it is then
 # out of reach of others whatever its own mode. Only our own directory: never chmod a shared
@@ -61,7 +65,24 @@ def _refuse_insecure_defaults() -> None:
         )
 
 
-if not DEBUG:
+# The read-only ledger commands run from any checkout, DEBUG off and no production secret
+# (README: "Verifying the ledger"): they sign nothing, serve nothing and only read the
+# database and the platform key the installation already has. Recognised from the command
+# line of manage.py / django-admin itself, not from an environment variable, so that no
+# setting left behind can open the same door for daphne or Celery: the server still refuses.
+READ_ONLY_COMMANDS = frozenset({"verify_ledger", "export_ledger"})
+
+
+def _running_read_only_command(argv: list[str]) -> bool:
+    launcher = Path(argv[0]).name if argv else ""
+    return (
+        launcher in {"manage.py", "django-admin"}
+        and len(argv) > 1
+        and argv[1] in READ_ONLY_COMMANDS
+    )
+
+
+if not DEBUG and not _running_read_only_command(sys.argv):
     _refuse_insecure_defaults()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -404,6 +425,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # Django's default configuration gives "django" a console handler of its own (DEBUG
+        # only) besides ours on the root: every line printed twice in the demo. Ours only
+        # (its mail_admins handler goes too: no ADMINS are configured; errors go to the log).
+        "django": {"handlers": [], "propagate": True},
         "django.request": _REFUSALS,
         **{name: _REFUSALS for name in _SECURITY_LOGGERS},
     },

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DepositsConfig(AppConfig):
     name = "deposits"
+    verbose_name = _("Deposits")

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from ggzy_core.gm import sm2
 
@@ -22,6 +23,14 @@ def platform_private_key() -> sm2.SM2PrivateKey:
     password = settings.PLATFORM_SIGNING_KEY_PASSWORD.encode() or None
     if not path.exists() and settings.DEBUG:
         _generate_key_file(path, password)
+    if not path.is_file():
+        # Reached by the read-only ledger commands, which start without the server's checks.
+        raise ImproperlyConfigured(
+            f"平台签名密钥不存在：{path}。请设置 PLATFORM_SIGNING_KEY_FILE 为本平台的 SM2 私钥"
+            f" / No platform signing key at {path}: set PLATFORM_SIGNING_KEY_FILE to this"
+            " installation's SM2 private key PEM (the demo's is var/keys/platform-signing.pem,"
+            " made by `make demo`)."
+        )
     return sm2.load_private_key(path.read_bytes(), password=password)
 
 

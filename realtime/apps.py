@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RealtimeConfig(AppConfig):
     name = "realtime"
-    verbose_name = "开标大厅 Opening hall"
+    verbose_name = _("Opening halls")
 
     def ready(self) -> None:
         from realtime import receivers  # noqa: F401  (follows section status changes)

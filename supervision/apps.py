@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SupervisionConfig(AppConfig):
     name = "supervision"
-    verbose_name = "监督 Supervision"
+    verbose_name = _("Supervision")
 
     def ready(self) -> None:
         from supervision import receivers  # noqa: F401  (ledgers admin changes)

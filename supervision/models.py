@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import pgtrigger
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -49,24 +50,28 @@ class AppendOnlyModel(models.Model):
 
 
 class LedgerEntry(AppendOnlyModel):
-    sequence = models.BigIntegerField(primary_key=True)
-    recorded_at = models.DateTimeField(db_index=True)
-    actor_person_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    actor_name = models.CharField(max_length=150, blank=True)
-    actor_organisation = models.CharField(max_length=18, blank=True, db_index=True)
-    actor_role = models.CharField(max_length=32, blank=True)
-    network_address = models.GenericIPAddressField(null=True, blank=True)
-    action = models.CharField(max_length=100, db_index=True)
-    target_type = models.CharField(max_length=100, blank=True)
-    target_id = models.CharField(max_length=100, blank=True)
-    data = models.JSONField(default=dict)
+    sequence = models.BigIntegerField(_("sequence"), primary_key=True)
+    recorded_at = models.DateTimeField(_("recorded at"), db_index=True)
+    actor_person_id = models.BigIntegerField(
+        _("actor person ID"), null=True, blank=True, db_index=True
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    actor_organisation = models.CharField(
+        _("actor organisation"), max_length=18, blank=True, db_index=True
+    )
+    actor_role = models.CharField(_("actor role"), max_length=32, blank=True)
+    network_address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    target_type = models.CharField(_("target type"), max_length=100, blank=True)
+    target_id = models.CharField(_("target ID"), max_length=100, blank=True)
+    data = models.JSONField(_("data"), default=dict)
     # The embargo scope (e.g. "trading.section:12"): while that scope is sealed
     # (``LedgerEmbargo``) the entry is hidden from every reading view (admin, portal): who
     # has bid must stay secret until the deadline [E21, E27]. A scope, not a time, so that
     # moving the deadline moves the embargo [R21]. Part of the hash; blank: no embargo.
-    embargo = models.CharField(max_length=100, blank=True, default="", db_index=True)
-    previous_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    embargo = models.CharField(_("embargo"), max_length=100, blank=True, default="", db_index=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    entry_hash = models.CharField(_("entry hash"), max_length=64, unique=True)
 
     class Meta:
         ordering = ["sequence"]
@@ -76,8 +81,8 @@ class LedgerEntry(AppendOnlyModel):
                 name="ledger_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete
             )
         ]
-        verbose_name = "ledger entry"
-        verbose_name_plural = "ledger entries"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
 
     def __str__(self) -> str:
         # No sequence number: shown in admin, it would count the embargoed entries.
@@ -87,13 +92,15 @@ class LedgerEntry(AppendOnlyModel):
 class LedgerCheckpoint(AppendOnlyModel):
     """The platform key's signature over the chain head at one sequence number."""
 
-    sequence = models.BigIntegerField(primary_key=True)
-    entry_hash = models.CharField(max_length=64)
-    signed_at = models.DateTimeField()
-    key_fingerprint = models.CharField(max_length=64)
-    signature = models.BinaryField()
+    sequence = models.BigIntegerField(_("sequence"), primary_key=True)
+    entry_hash = models.CharField(_("entry hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=64)
+    signature = models.BinaryField(_("signature"))
 
     class Meta:
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
         ordering = ["sequence"]
         triggers = [
             pgtrigger.Protect(
@@ -109,9 +116,13 @@ class LedgerCheckpoint(AppendOnlyModel):
 class LedgerHead(models.Model):
     """One row: the chain's last sequence and hash. Appenders lock it to stay in line."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    sequence = models.BigIntegerField(default=0)
-    entry_hash = models.CharField(max_length=64)
+    id = models.PositiveSmallIntegerField(_("ID"), primary_key=True, default=1)
+    sequence = models.BigIntegerField(_("sequence"), default=0)
+    entry_hash = models.CharField(_("entry hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("ledger head")
+        verbose_name_plural = _("ledger heads")
 
     def __str__(self) -> str:
         return f"head #{self.sequence}"
@@ -122,8 +133,12 @@ class LedgerEmbargo(models.Model):
     owner of the scope (trading, for a section) moves it with the deadline, in the same
     transaction [R21]. An entry whose scope has no row here stays hidden (fail closed)."""
 
-    scope = models.CharField(max_length=100, primary_key=True)
-    until = models.DateTimeField(db_index=True)
+    scope = models.CharField(_("scope"), max_length=100, primary_key=True)
+    until = models.DateTimeField(_("until"), db_index=True)
+
+    class Meta:
+        verbose_name = _("ledger embargo")
+        verbose_name_plural = _("ledger embargoes")
 
     def __str__(self) -> str:
         return f"{self.scope} until {self.until:%Y-%m-%d %H:%M:%S}"

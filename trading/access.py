@@ -100,6 +100,26 @@ def sections_managed_by(user: Any) -> QuerySet[Section]:
     ).select_related("project")
 
 
+def sections_overseen_by(user: Any) -> QuerySet[Section]:
+    """The published sections whose halls this person oversees (is_overseer: superusers,
+    the hosting centre's staff, the supervising department) or runs as tenderee/agency.
+    Public facts only (code, name, opening time, status): nothing about bids [E21, E27]."""
+    sections = public_sections().order_by("bid_deadline", "pk")
+    if not user.is_authenticated:
+        return sections.none()
+    if user.is_superuser:
+        return sections
+    organisation_id = _organisation_id(user)
+    if organisation_id is None:
+        return sections.none()
+    mine = Q(project__tenderee_id=organisation_id) | Q(project__agency_id=organisation_id)
+    if user.role == Role.STAFF:
+        mine |= Q(project__centre_id=organisation_id)
+    if user.role == Role.REGULATOR:
+        mine |= Q(project__regulator_id=organisation_id)
+    return sections.filter(mine)
+
+
 def can_see_downloads(user: Any, section: Section) -> bool:
     """Before the deadline nobody — tenderee and staff included — learns who or how many
     downloaded [E21, L22]; afterwards the parties and overseers may."""

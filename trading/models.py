@@ -43,10 +43,14 @@ class Project(models.Model):
     code = models.CharField(_("project code"), max_length=40, unique=True)
     name = models.CharField(_("project name"), max_length=200)
     tenderee = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="tendered_projects"
+        Organisation,
+        verbose_name=_("tenderee"),
+        on_delete=models.PROTECT,
+        related_name="tendered_projects",
     )
     agency = models.ForeignKey(
         Organisation,
+        verbose_name=_("agency"),
         on_delete=models.PROTECT,
         related_name="agency_projects",
         null=True,
@@ -55,15 +59,25 @@ class Project(models.Model):
     # The trading centre hosting the opening, and the supervising department: each holds a
     # share of every section's opening key, as does the tenderee.
     centre = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="hosted_projects"
+        Organisation,
+        verbose_name=_("centre"),
+        on_delete=models.PROTECT,
+        related_name="hosted_projects",
     )
     regulator = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="supervised_projects"
+        Organisation,
+        verbose_name=_("regulator"),
+        on_delete=models.PROTECT,
+        related_name="supervised_projects",
     )
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        Person, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -71,7 +85,9 @@ class Project(models.Model):
 
 
 class Section(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="sections")
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="sections"
+    )
     code = models.CharField(_("section code"), max_length=48, unique=True)
     name = models.CharField(_("section name"), max_length=200)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
@@ -97,20 +113,28 @@ class Section(models.Model):
     read_items = models.JSONField(_("items read out at opening"), default=list)
 
     status = models.CharField(
-        max_length=16, choices=SectionStatus.choices, default=SectionStatus.DRAFT, db_index=True
+        _("status"),
+        max_length=16,
+        choices=SectionStatus.choices,
+        default=SectionStatus.DRAFT,
+        db_index=True,
     )
-    status_reason = models.TextField(blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.TextField(_("status reason"), blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # The chronograph's bookmark: the next moment a time event is due (None: nothing pending).
-    next_check = models.DateTimeField(null=True, blank=True, db_index=True)
+    next_check = models.DateTimeField(_("next check"), null=True, blank=True, db_index=True)
 
-    opening_key_pem = models.TextField(blank=True)
-    opening_key_fingerprint = models.CharField(max_length=64, blank=True)
-    opening_key_threshold = models.PositiveSmallIntegerField(default=2)
+    opening_key_pem = models.TextField(_("opening key PEM"), blank=True)
+    opening_key_fingerprint = models.CharField(
+        _("opening key fingerprint"), max_length=64, blank=True
+    )
+    opening_key_threshold = models.PositiveSmallIntegerField(_("opening key threshold"), default=2)
 
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
         ordering = ["bid_deadline"]
 
     def __str__(self) -> str:
@@ -128,13 +152,19 @@ class Section(models.Model):
 class OpeningKeyShare(models.Model):
     """One holder's Shamir share of the section's opening key, sealed to the holder's key."""
 
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="key_shares")
-    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    holder_key_fingerprint = models.CharField(max_length=64)
-    index = models.PositiveSmallIntegerField()
-    sealed_share = models.BinaryField()
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="key_shares"
+    )
+    holder = models.ForeignKey(
+        Organisation, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="+"
+    )
+    holder_key_fingerprint = models.CharField(_("holder key fingerprint"), max_length=64)
+    index = models.PositiveSmallIntegerField(_("index"))
+    sealed_share = models.BinaryField(_("sealed share"))
 
     class Meta:
+        verbose_name = _("opening key share")
+        verbose_name_plural = _("opening key shares")
         constraints = [
             models.UniqueConstraint(fields=["section", "index"], name="one_share_per_index"),
             models.UniqueConstraint(fields=["section", "holder"], name="one_share_per_holder"),
@@ -147,17 +177,23 @@ class OpeningKeyShare(models.Model):
 class TenderDocument(models.Model):
     """A version of the tender documents. Versions are kept; the newest is current."""
 
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="documents")
-    version = models.PositiveIntegerField()
-    title = models.CharField(max_length=200)
-    file = models.FileField(upload_to="tender-documents/%Y/%m/")
-    original_name = models.CharField(max_length=255)
-    size = models.BigIntegerField()
-    sm3 = models.CharField(max_length=64)
-    issued_at = models.DateTimeField()
-    issued_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="documents"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(_("file"), upload_to="tender-documents/%Y/%m/")
+    original_name = models.CharField(_("original name"), max_length=255)
+    size = models.BigIntegerField(_("size"))
+    sm3 = models.CharField(_("SM3"), max_length=64)
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        Person, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
+        verbose_name = _("tender document")
+        verbose_name_plural = _("tender documents")
         ordering = ["section", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["section", "version"], name="one_document_per_version")
@@ -171,16 +207,35 @@ class DocumentDownload(models.Model):
     """Who fetched the documents: needed to notify them of clarifications [E22], and hidden
     from everyone — tenderee included — until the deadline [E21, L22]."""
 
-    document = models.ForeignKey(TenderDocument, on_delete=models.PROTECT, related_name="downloads")
-    downloaded_at = models.DateTimeField()
-    network_address = models.GenericIPAddressField(null=True, blank=True)
+    document = models.ForeignKey(
+        TenderDocument,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        related_name="downloads",
+    )
+    downloaded_at = models.DateTimeField(_("downloaded at"))
+    network_address = models.GenericIPAddressField(_("network address"), null=True, blank=True)
     person = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    notify_email = models.EmailField(blank=True)
+    notify_email = models.EmailField(_("notify email"), blank=True)
+
+    class Meta:
+        verbose_name = _("document download")
+        verbose_name_plural = _("document downloads")
 
     def __str__(self) -> str:
         return f"download of {self.document}"
@@ -189,19 +244,30 @@ class DocumentDownload(models.Model):
 class Clarification(models.Model):
     """A clarification or amendment (澄清/修改) [R21, L23]; may move the deadline."""
 
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="clarifications")
-    number = models.PositiveIntegerField()
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    document = models.ForeignKey(
-        TenderDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="clarifications"
     )
-    issued_at = models.DateTimeField()
-    issued_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    deadline_before = models.DateTimeField()
-    deadline_after = models.DateTimeField()
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    document = models.ForeignKey(
+        TenderDocument,
+        verbose_name=_("document"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        Person, verbose_name=_("issued by"), on_delete=models.PROTECT, related_name="+"
+    )
+    deadline_before = models.DateTimeField(_("deadline before"))
+    deadline_after = models.DateTimeField(_("deadline after"))
 
     class Meta:
+        verbose_name = _("clarification")
+        verbose_name_plural = _("clarifications")
         ordering = ["section", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -216,14 +282,23 @@ class Clarification(models.Model):
 class Objection(models.Model):
     """What every objection records: who raised it, when, what, and the answer."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    raised_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    raised_at = models.DateTimeField()
-    text = models.TextField()
-    answer = models.TextField(blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+"
+    )
+    raised_by = models.ForeignKey(
+        Person, verbose_name=_("raised by"), on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(_("raised at"))
+    text = models.TextField(_("text"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     answered_by = models.ForeignKey(
-        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Person,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -234,8 +309,14 @@ class Objection(models.Model):
 class DocumentObjection(Objection):
     """An objection to the tender documents (异议) [R22]."""
 
-    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="objections")
-    answer_due = models.DateTimeField()
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="objections"
+    )
+    answer_due = models.DateTimeField(_("answer due"))
+
+    class Meta(Objection.Meta):
+        verbose_name = _("objection to the tender documents")
+        verbose_name_plural = _("objections to the tender documents")
 
     def __str__(self) -> str:
         return f"objection to {self.section.code}"
@@ -245,18 +326,30 @@ class Notification(models.Model):
     """A message to an organisation (in-app) and, where an address is known, by email."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
-    email = models.EmailField(blank=True)
+    email = models.EmailField(_("email"), blank=True)
     section = models.ForeignKey(
-        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    read_at = models.DateTimeField(null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

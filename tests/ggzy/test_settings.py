@@ -104,3 +104,20 @@ def test_the_embedded_broker_writes_only_under_the_var_directory(tmp_path: Path)
     assert result.returncode == 0, result.stderr
     assert list(elsewhere.iterdir()) == []
     assert (var / "celery" / "broker" / "control" / "reply.celery.pidbox.exchange").is_file()
+
+
+def test_the_server_refuses_even_when_launched_with_a_read_only_commands_name(
+    tmp_path: Path,
+) -> None:
+    """Only manage.py / django-admin running verify_ledger or export_ledger skip the refusal:
+    a process of another name (daphne, celery) with the same words in its argv does not."""
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean.pop("PLATFORM_SIGNING_KEY_FILE", None)
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "GGZY_VAR_DIR": str(tmp_path)})
+    code = "import sys; sys.argv = ['daphne', 'verify_ledger']; " + BOOT
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "refuses to start with DEBUG off" in result.stderr
+    assert "started" not in result.stdout

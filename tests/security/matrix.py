@@ -358,6 +358,9 @@ ROWS: dict[str, Row] = {
     "bidding:withdraw": Row({"POST": same("DANNNNNNN")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
     "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
+    # Lists public facts (code, name, opening time, stage) of the halls one hosts, supervises
+    # or runs; nothing about bids. Everyone signed in gets the page (others: an empty list).
+    "realtime:halls": Row({"GET": same("DAAAAAAAA")}),
     "set_language": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
     "trading:announcements": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
     "trading:answer": Row({"POST": same("DDDADDDDD")}),

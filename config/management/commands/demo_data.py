@@ -23,6 +23,7 @@ from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding import services as bidding_services
 from ggzy import clock, files
 from ggzy_core.gm import envelope, sm2
+from realtime.models import Hall, HallStage
 from supervision import ledger
 from trading import chronograph, documents
 from trading import services as trading_services
@@ -72,18 +73,30 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--print-logins", action="store_true", help="only print the logins table"
+            "--print-logins",
+            action="store_true",
+            help="create nothing; print the logins, the keys and the demo opening's state",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError("demo data is for DEBUG (demo) installations only / 仅用于演示环境")
         key_dir = Path(settings.VAR_DIR) / "demo-keys"
-        if not options["print_logins"]:
-            # All or nothing, files included (the documents service writes through it).
-            with files.atomic():
-                self._create(key_dir)
-        self._print_logins(key_dir)
+        if options["print_logins"]:
+            self._print_logins(key_dir)
+            self._print_sections()
+            return
+        # The logins and the demo opening's state are printed once, by scripts/run-demo
+        # next to the URL (--print-logins): here only what was done and where.
+        created = not Person.objects.filter(username="admin").exists()
+        # All or nothing, files included (the documents service writes through it).
+        with files.atomic():
+            self._create(key_dir)
+        state = "created" if created else "already present, unchanged"
+        self.stdout.write(
+            f"演示数据 / demo data: {state} (files in {settings.VAR_DIR}); "
+            "logins: manage.py demo_data --print-logins"
+        )
 
     def _create(self, key_dir: Path) -> None:
         key_dir.mkdir(parents=True, exist_ok=True)
@@ -242,17 +255,39 @@ class Command(BaseCommand):
             key = key_dir / f"{username}.pem"
             suffix = f"   SM2 key: {key}" if key.exists() else ""
             self.stdout.write(f"    {username:<10} {name}{suffix}")
+        if any(key_dir.glob("*.pem")):
+            self.stdout.write("  (demo keys have no password / 演示密钥未设密码)")
+
+    def _print_sections(self) -> None:
         sections = list(Section.objects.filter(project__code=DEMO_PROJECT).order_by("pk"))
         if sections:
             self.stdout.write(
                 f"\n  A published section: {sections[0].code} (bidders: ggzy-bid seal … then upload)"
             )
         if len(sections) > 1:
-            opening = sections[1]
-            local = opening.bid_deadline.astimezone(timezone.get_current_timezone())
-            self.stdout.write(
-                f"  An opening to try: {opening.code} opens at {local:%H:%M} (server time). Host it as"
-                f" 'centre' at /halls/{opening.code}/; bidders unlock with var/demo-bids/<user>.gbid"
-                " and their key in var/demo-keys/"
-            )
+            self.stdout.write("  " + demo_opening_state(sections[1], Path(settings.VAR_DIR)))
         self.stdout.write("")
+
+
+def demo_opening_state(opening: Section, var_dir: Path) -> str:
+    """One line on the demo opening: still to come, under way, or over (and how to reset)."""
+    zone = timezone.get_current_timezone()
+    at = f"{opening.bid_deadline.astimezone(zone):%Y-%m-%d %H:%M} ({zone})"
+    hall = Hall.objects.filter(section=opening).first()
+    if hall is not None and hall.stage in (HallStage.CLOSED, HallStage.FAILED):
+        return (
+            f"演示开标已于 {at} 开始并已结束；如需重新体验请运行 make demo-reset（删除演示数据后重建）"
+            f" / The demo opening {opening.code} (opened {at}) is over, hall {hall.stage}: to try"
+            " it again run `make demo-reset` (deletes the demo data and creates it anew)."
+        )
+    if opening.bid_deadline <= clock.now():
+        stage = hall.stage if hall is not None else "waiting"
+        return (
+            f"演示开标已于 {at} 开始，进行中 / The demo opening {opening.code} opened at {at} and"
+            f" is under way (hall: {stage}): host it as 'centre' at /halls/{opening.code}/."
+        )
+    return (
+        f"An opening to try: {opening.code} opens at {at}. Host it as 'centre' at"
+        f" /halls/{opening.code}/; bidders unlock with {var_dir / 'demo-bids'}/<user>.gbid and"
+        f" their key in {var_dir / 'demo-keys'}/"
+    )
