@@ -143,6 +143,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["ggzy.templatetags.times"],  # {{ moment|beijing }} on every page
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

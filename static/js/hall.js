@@ -260,7 +260,7 @@
     if (state.guide) $("hall-guide").textContent = `${state.guide.zh} / ${state.guide.en}`;
     renderSteps();
     const opening = new Date(state.section.opening_time);
-    $("hall-opening-time").textContent = opening.toLocaleString(lang, { hour12: false });
+    $("hall-opening-time").textContent = window.ggzyBeijing(opening);
     $("hall-ceiling").textContent = state.section.price_ceiling ? yuan(state.section.price_ceiling) : "—";
     $("hall-role").textContent = L.roles[state.you.role] || state.you.role;
     renderBidders();

@@ -1,5 +1,13 @@
 // Shows server time, never the browser's: the offset is measured once against /api/time
 // (half the round trip corrects for latency) and applied to the local monotonic clock.
+// Every time a page shows is Beijing time with its zone, whatever the browser's zone (the
+// tool, the pages and the record say the same; ggzy.templatetags.times on the server side).
+window.ggzyBeijing = (d) => {
+  const lang = document.documentElement.lang || "zh-hans";
+  const text = d.toLocaleString(lang, { hour12: false, timeZone: "Asia/Shanghai" });
+  return `${text} ${lang.startsWith("zh") ? "北京时间" : "Beijing time"}`;
+};
+
 (function () {
   const el = document.getElementById("server-clock");
   if (!el) return;
@@ -12,7 +20,7 @@
       window.ggzyServerNow = () => serverAtStart + performance.now();
       const tick = () => {
         const d = new Date(window.ggzyServerNow());
-        el.textContent = d.toLocaleString(document.documentElement.lang, { hour12: false });
+        el.textContent = window.ggzyBeijing(d);
       };
       tick();
       setInterval(tick, 1000);
