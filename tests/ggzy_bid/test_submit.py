@@ -22,6 +22,14 @@ from trading.models import Section
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def bid_file(section: Section, bidders: list[Bidder], tmp_path: Path) -> Path:
+    """The first bidder's sealed bid, ready to submit."""
+    path = tmp_path / "bid.gbid"
+    path.write_bytes(seal_bid(section, bidders[0], tmp_path))
+    return path
+
+
 def test_replace_without_a_value_replaces_the_live_bid_in_the_section(
     section: Section,
     bidders: list[Bidder],
@@ -59,11 +67,10 @@ def test_replace_with_no_live_bid_says_to_submit_without_it(
     section: Section,
     bidders: list[Bidder],
     tmp_path: Path,
+    bid_file: Path,
     tool: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bid_file = tmp_path / "bid.gbid"
-    bid_file.write_bytes(seal_bid(section, bidders[0], tmp_path))
     assert tool(bidders[0], "submit", str(bid_file), "--section", section.code, "--replace") == 2
     assert "submit without --replace" in capsys.readouterr().err
     assert not Bid.objects.exists()
@@ -73,11 +80,10 @@ def test_withdraw_takes_the_bids_uuid_and_refuses_an_integer(
     section: Section,
     bidders: list[Bidder],
     tmp_path: Path,
+    bid_file: Path,
     tool: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bid_file = tmp_path / "bid.gbid"
-    bid_file.write_bytes(seal_bid(section, bidders[0], tmp_path))
     assert tool(bidders[0], "submit", str(bid_file), "--section", section.code) == 0
     bid = Bid.objects.get()
 
@@ -119,11 +125,10 @@ def test_submit_prints_the_receipt_time_in_beijing_time(
     section: Section,
     bidders: list[Bidder],
     tmp_path: Path,
+    bid_file: Path,
     tool: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bid_file = tmp_path / "bid.gbid"
-    bid_file.write_bytes(seal_bid(section, bidders[0], tmp_path))
     assert tool(bidders[0], "submit", str(bid_file), "--section", section.code) == 0
     received_at = Bid.objects.get().received_at.astimezone(BEIJING)
     shown = f"at {received_at:%Y-%m-%d %H:%M:%S}"
@@ -168,6 +173,7 @@ def test_time_and_receipt_verify_print_beijing_time(
     section: Section,
     bidders: list[Bidder],
     tmp_path: Path,
+    bid_file: Path,
     tool: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -175,8 +181,6 @@ def test_time_and_receipt_verify_print_beijing_time(
     now = clock.now().astimezone(BEIJING)  # the travelled clock stands still
     assert f"平台时间 / server time {now:%Y-%m-%d %H:%M:%S}" in capsys.readouterr().out
 
-    bid_file = tmp_path / "bid.gbid"
-    bid_file.write_bytes(seal_bid(section, bidders[0], tmp_path))
     assert tool(bidders[0], "submit", str(bid_file), "--section", section.code) == 0
     capsys.readouterr()
     platform = tmp_path / "platform.pem"
