@@ -130,7 +130,7 @@ def session_for(args: argparse.Namespace) -> server.Session:
     return server.Session(server.resolve(args.server, args.token, args.profile))
 
 
-PASSWORD_ENV = "GGZY_PASSWORD"  # noqa: S105 - the variable's name, not a password
+PASSWORD_ENV = "GGZY_PASSWORD"  # noqa: S105  # nosec B105 # the variable's name, not a password
 
 
 def _login_password() -> str:
