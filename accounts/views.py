@@ -152,7 +152,16 @@ def keys(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, _("Key bound: %(fp)s") % {"fp": key.fingerprint})
+                messages.success(
+                    request,
+                    _(
+                        "Key bound: %(fp)s. The previous key is retired: bids already received "
+                        "stay valid (keep its private key file: you decrypt them with it in the "
+                        "opening hall); a bid sealed with it but not yet uploaded must be sealed "
+                        "again with the new key."
+                    )
+                    % {"fp": key.fingerprint},
+                )
                 return redirect("accounts:keys", pk=pk)
     context = {
         "organisation": organisation,

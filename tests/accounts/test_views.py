@@ -63,6 +63,23 @@ def test_the_owner_binds_a_key_by_pasting_pem(owner: Person) -> None:
     assert owner.organisation.keys.get().fingerprint == public.fingerprint()
 
 
+def test_binding_a_new_key_says_what_it_does_to_bids_already_sealed(owner: Person) -> None:
+    client = client_for(owner)
+    keys_page = reverse("accounts:keys", args=[owner.organisation_id])
+    before = client.get(keys_page).content.decode()
+    assert "绑定新密钥会立即停用当前密钥" in before  # said before the click, not only after
+    for _ in range(2):
+        public = sm2.generate_private_key().public_key()
+        response = client.post(keys_page, {"key_text": public.to_pem().decode()}, follow=True)
+    page = response.content.decode()
+    assert f"密钥已绑定：{public.fingerprint()}。原密钥已停用：已送达的投标仍然有效" in page
+    assert "须用新密钥重新封装" in page
+    assert owner.organisation is not None
+    assert owner.organisation.keys.filter(status=KeyStatus.ACTIVE).get().fingerprint == (
+        public.fingerprint()
+    )
+
+
 def test_a_bad_key_file_is_refused_with_a_reason(owner: Person) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
