@@ -216,6 +216,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trading.tasks.chronograph_sweep",
         "schedule": env.int("CHRONOGRAPH_SWEEP_SECONDS", default=15),
     },
+    "deposits-sweep": {
+        "task": "deposits.tasks.sweep",
+        "schedule": env.int("DEPOSITS_SWEEP_SECONDS", default=60),
+    },
+    "deposits-check-books": {
+        "task": "deposits.tasks.check_books",
+        "schedule": env.int("CHECK_BOOKS_SECONDS", default=86400),
+    },
     "ledger-checkpoint": {
         "task": "supervision.tasks.ledger_checkpoint",
         "schedule": env.int("LEDGER_CHECKPOINT_SECONDS", default=300),
@@ -439,3 +447,21 @@ LOGGING = {
 HALL_CONFIRMATION_MINUTES = env.int("HALL_CONFIRMATION_MINUTES", default=10)
 
 GGZY_SITE_NAME = _("ggzy public resource trading platform")
+
+# --- Deposits (docs/bank-interface.md, docs/deposits.md) ---------------------------------
+# The bank holding the platform's collection account. The demo and the tests run the bank
+# simulator (simulators/bank) here; production points at the bank's gateway.
+BANK_URL = env.str("BANK_URL", default="http://127.0.0.1:8099")
+# Shared secret of the HMAC-SM3 signatures on callbacks and requests (both ways).
+BANK_SECRET = env.str("BANK_SECRET", default="demo-bank-secret-not-for-production")
+BANK_TIMEOUT_SECONDS = env.float("BANK_TIMEOUT_SECONDS", default=10.0)
+BANK_COLLECTION_ACCOUNT = env.str("BANK_COLLECTION_ACCOUNT", default="310066661000000001")
+BANK_COLLECTION_NAME = env.str("BANK_COLLECTION_NAME", default="ggzy 保证金专户")
+BANK_NAME = env.str("BANK_NAME", default="ggzy 模拟银行 / simulated bank")
+# Virtual sub-account numbers start with these digits (the bank's assignment).
+DEPOSIT_SUBACCOUNT_PREFIX = env.str("DEPOSIT_SUBACCOUNT_PREFIX", default="8866")
+# A callback older (or newer) than this is refused; its nonce is remembered this long.
+BANK_CALLBACK_WINDOW_SECONDS = env.int("BANK_CALLBACK_WINDOW_SECONDS", default=300)
+# Refunds are due within this many days [R35, R57]; alert this many days before.
+REFUND_DAYS = 5
+REFUND_WARN_DAYS = env.int("REFUND_WARN_DAYS", default=1)

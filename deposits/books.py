@@ -1,0 +1,118 @@
+"""Double-entry books in Decimal: post balanced transactions, read balances from entries.
+
+Debits are positive, credits negative; every transaction sums to zero. A liability's
+balance (what the platform owes) is therefore the negated sum of its entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from accounts.models import Organisation
+from deposits.models import BankLine, BookAccount, BookAccountKind, BookEntry, BookTransaction
+from ggzy import clock
+from trading.models import Section
+
+CENT = Decimal("0.01")
+
+
+class UnbalancedError(ValueError):
+    """A transaction whose entries do not sum to zero, or an amount that is not whole fen."""
+
+
+def bank_account() -> BookAccount:
+    return _account("bank", BookAccountKind.BANK)
+
+
+def interest_account() -> BookAccount:
+    return _account("interest", BookAccountKind.INTEREST)
+
+
+def deposit_account(section: Section, bidder: Organisation) -> BookAccount:
+    return _account(
+        f"deposit:{section.pk}:{bidder.pk}",
+        BookAccountKind.DEPOSIT,
+        section=section,
+        organisation=bidder,
+    )
+
+
+def held_account(line: BankLine) -> BookAccount:
+    return _account(
+        f"held:{line.pk}",
+        BookAccountKind.HELD,
+        section=line.section,
+        organisation=line.bidder,
+        line=line,
+    )
+
+
+def forfeited_account(section: Section) -> BookAccount:
+    return _account(f"forfeited:{section.pk}", BookAccountKind.FORFEITED, section=section)
+
+
+def post(
+    *,
+    key: str,
+    kind: str,
+    lines: Sequence[tuple[BookAccount, Decimal]],
+    value_date: dt.date,
+    memo: str = "",
+) -> BookTransaction | None:
+    """Post one balanced transaction; None if ``key`` was posted before (idempotent)."""
+    amounts = [amount for _account, amount in lines if amount]
+    if not amounts:
+        raise UnbalancedError(f"transaction {key} moves no money")
+    if any(amount != amount.quantize(CENT) for amount in amounts):
+        raise UnbalancedError(f"transaction {key} has an amount that is not whole fen")
+    if sum(amounts, Decimal("0")) != 0:
+        raise UnbalancedError(f"transaction {key} does not balance: {amounts}")
+    if BookTransaction.objects.filter(key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            posted = BookTransaction.objects.create(
+                key=key, kind=kind, memo=memo[:300], value_date=value_date, posted_at=clock.now()
+            )
+            BookEntry.objects.bulk_create(
+                BookEntry(transaction=posted, account=account, amount=amount)
+                for account, amount in lines
+                if amount
+            )
+    except IntegrityError:
+        # Posted by a concurrent caller between our check and our insert.
+        if BookTransaction.objects.filter(key=key).exists():
+            return None
+        raise
+    return posted
+
+
+def balance(account: BookAccount) -> Decimal:
+    """The debit balance (asset/expense positive; a liability's is negative)."""
+    total = BookEntry.objects.filter(account=account).aggregate(total=Sum("amount"))["total"]
+    return Decimal(total or 0)
+
+
+def owed(account: BookAccount) -> Decimal:
+    """What the platform owes on a liability account."""
+    return -balance(account)
+
+
+def _account(
+    key: str,
+    kind: str,
+    *,
+    section: Section | None = None,
+    organisation: Organisation | None = None,
+    line: BankLine | None = None,
+) -> BookAccount:
+    account, _created = BookAccount.objects.get_or_create(
+        key=key,
+        defaults={"kind": kind, "section": section, "organisation": organisation, "line": line},
+    )
+    return account

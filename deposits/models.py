@@ -1,0 +1,500 @@
+"""Bid deposits (投标保证金) and electronic guarantees (电子保函).
+
+The money is kept in double-entry books (``BookAccount``, ``BookTransaction``,
+``BookEntry``): every movement is one balanced transaction, balances are sums of entries,
+and entries are never changed or removed (a correction is a new transaction). What the bank
+says is kept beside them (``BankLine``), so ``check_books`` can prove both agree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pgtrigger
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Organisation, Person
+from trading.models import Section
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class BasicAccount(models.Model):
+    """A bidder's registered basic account (基本账户): cash deposits must come from it [R26]."""
+
+    organisation = models.OneToOneField(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="basic_account",
+    )
+    number = models.CharField(_("account number"), max_length=34)
+    name = models.CharField(_("account name"), max_length=200)
+    bank = models.CharField(_("bank"), max_length=200)
+    registered_at = models.DateTimeField(_("registered at"))
+    registered_by = models.ForeignKey(
+        Person, verbose_name=_("registered by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("basic account")
+        verbose_name_plural = _("basic accounts")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} {self.number}"
+
+
+class SubAccount(models.Model):
+    """The virtual sub-account (虚拟子账号) one bidder pays one section's deposit into."""
+
+    number = models.CharField(_("sub-account number"), max_length=20, unique=True)
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+    )
+    bidder = models.ForeignKey(
+        Organisation, verbose_name=_("bidder"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("virtual sub-account")
+        verbose_name_plural = _("virtual sub-accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["section", "bidder"], name="one_sub_account_each")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LineSource(models.TextChoices):
+    CALLBACK = "callback", _("Bank callback")
+    FEED = "feed", _("Statement feed (JSON)")
+    CSV = "csv", _("Statement file (CSV)")
+
+
+class LineDirection(models.TextChoices):
+    CREDIT = "credit", _("Money in")
+    DEBIT = "debit", _("Money out")
+
+
+class LineOutcome(models.TextChoices):
+    MATCHED = "matched", _("Matched to a deposit")
+    HELD_REVIEW = "held_review", _("Held: not from the basic account [R26]")
+    HELD_LATE = "held_late", _("Held: arrived after the deadline")
+    HELD_UNMATCHED = "held_unmatched", _("Held: no such sub-account")
+    HELD_CLOSED = "held_closed", _("Held: section not taking deposits")
+    PAYOUT = "payout", _("Payout")
+
+
+class BankLine(models.Model):
+    """One line of the bank's statement for the platform's collection account, however it
+    arrived (callback, JSON feed, CSV file): one row per bank reference, so a callback
+    delivered twice and the statement that repeats it are one line."""
+
+    reference = models.CharField(_("bank reference"), max_length=64, unique=True)
+    direction = models.CharField(_("direction"), max_length=8, choices=LineDirection.choices)
+    account = models.CharField(_("credited account"), max_length=34, blank=True)
+    counterparty_account = models.CharField(_("counterparty account"), max_length=34)
+    counterparty_name = models.CharField(_("counterparty name"), max_length=200, blank=True)
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    booked_at = models.DateTimeField(_("booked at (bank time)"))
+    memo = models.CharField(_("memo"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=12, choices=LineSource.choices)
+    received_at = models.DateTimeField(_("received at"))
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=LineOutcome.choices, db_index=True
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    bidder = models.ForeignKey(
+        Organisation,
+        verbose_name=_("bidder"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["booked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.direction} {self.amount}"
+
+
+class BookAccountKind(models.TextChoices):
+    BANK = "bank", _("Collection account at the bank (asset)")
+    DEPOSIT = "deposit", _("A bidder's deposit in a section (liability)")
+    HELD = "held", _("Held money of one bank line (liability)")
+    INTEREST = "interest", _("Interest paid on refunds (expense)")
+    FORFEITED = "forfeited", _("Forfeited deposits of a section (liability to the tenderee)")
+
+
+class BookAccount(models.Model):
+    """An account of the books. ``key`` names it (``deposit:<section>:<bidder>``)."""
+
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=BookAccountKind.choices)
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    line = models.OneToOneField(
+        BankLine,
+        verbose_name=_("bank line"),
+        on_delete=models.PROTECT,
+        related_name="held_account",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("book account")
+        verbose_name_plural = _("book accounts")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BookTransaction(models.Model):
+    """One balanced movement. ``key`` makes posting idempotent (``line:<bank reference>``,
+    ``refund:<id>``): posting the same key twice posts once."""
+
+    key = models.CharField(_("key"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=24)
+    memo = models.CharField(_("memo"), max_length=300, blank=True)
+    value_date = models.DateField(_("value date"))
+    posted_at = models.DateTimeField(_("posted at"))
+
+    class Meta:
+        verbose_name = _("book transaction")
+        verbose_name_plural = _("book transactions")
+        triggers = [
+            pgtrigger.Protect(
+                name="book_transaction_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class BookEntry(models.Model):
+    """One side of a transaction: ``amount`` > 0 is a debit, < 0 a credit."""
+
+    transaction = models.ForeignKey(
+        BookTransaction,
+        verbose_name=_("transaction"),
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
+    account = models.ForeignKey(
+        BookAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+
+    class Meta:
+        verbose_name = _("book entry")
+        verbose_name_plural = _("book entries")
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="entry_not_zero")]
+        triggers = [
+            pgtrigger.Protect(
+                name="book_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
+
+
+class RefundReason(models.TextChoices):
+    WITHDRAWN = "withdrawn", _("Bid withdrawn before the deadline [R35]")
+    CONTRACT = "contract", _("Contract signed [R57]")
+    TERMINATED = "terminated", _("Tender terminated [R31]")
+    HELD = "held", _("Held money returned to its payer")
+
+
+class RefundStatus(models.TextChoices):
+    DUE = "due", _("Due")
+    SENDING = "sending", _("Sent to the bank")
+    PAID = "paid", _("Paid")
+
+
+class Refund(models.Model):
+    """Money owed back. Its id is the payout's idempotency key at the bank: however often
+    the payout is retried, the bank pays it once."""
+
+    id = models.UUIDField(_("ID"), primary_key=True, default=uuid.uuid4, editable=False)
+    reason = models.CharField(_("reason"), max_length=12, choices=RefundReason.choices)
+    account = models.ForeignKey(
+        BookAccount, verbose_name=_("book account"), on_delete=models.PROTECT, related_name="+"
+    )
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    payee = models.ForeignKey(
+        Organisation,
+        verbose_name=_("payee"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    to_account = models.CharField(_("to account"), max_length=34)
+    to_name = models.CharField(_("to name"), max_length=200, blank=True)
+    principal = models.DecimalField(_("principal (yuan)"), **MONEY)
+    interest = models.DecimalField(_("interest (yuan)"), default=Decimal("0"), **MONEY)
+    decided_at = models.DateTimeField(_("decided at"))
+    due_by = models.DateField(_("due by"))
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=RefundStatus.choices,
+        default=RefundStatus.DUE,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["due_by", "decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.to_account} {self.principal}+{self.interest}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest
+
+
+class Forfeiture(models.Model):
+    """A staff decision to forfeit a deposit or claim a guarantee [R35, R74]; open to
+    complaint, so its reason is kept and ledgered."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+    )
+    bidder = models.ForeignKey(
+        Organisation, verbose_name=_("bidder"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    reason = models.TextField(_("reason"))
+    decided_at = models.DateTimeField(_("decided at"))
+    decided_by = models.ForeignKey(
+        Person, verbose_name=_("decided by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("forfeiture")
+        verbose_name_plural = _("forfeitures")
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.bidder_id} {self.amount}"
+
+
+class InterestRate(models.Model):
+    """The current-deposit (活期) rate refunds earn from ``effective_from`` on [R57]."""
+
+    effective_from = models.DateField(_("effective from"), unique=True)
+    annual_rate = models.DecimalField(_("annual rate"), max_digits=7, decimal_places=6)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("interest rate")
+        verbose_name_plural = _("interest rates")
+        ordering = ["effective_from"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from} {self.annual_rate}"
+
+
+class CalendarDay(models.Model):
+    """A day the State Council's holiday notice makes a holiday or a make-up working day,
+    for years the chinese-calendar package does not know yet."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("is a working day"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'}"
+
+
+class CallbackNonce(models.Model):
+    """A bank callback's nonce, kept while its timestamp is fresh: a replay is refused."""
+
+    nonce = models.CharField(_("nonce"), max_length=64, unique=True)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("callback nonce")
+        verbose_name_plural = _("callback nonces")
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class AlertKind(models.TextChoices):
+    SHARED_PAYER = "shared_payer", _("One payer account for two bidders in a section [R40]")
+    BOOKS_DIFFER = "books_differ", _("The books differ from the bank statement")
+    REFUND_DUE_SOON = "refund_due_soon", _("A refund falls due soon")
+    REFUND_OVERDUE = "refund_overdue", _("A refund is overdue [R35, R57]")
+    CALENDAR_UNKNOWN = "calendar_unknown", _("Working days unknown for a year")
+
+
+class Alert(models.Model):
+    """Something a person must look at. ``key`` keeps one alert per fact."""
+
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    message = models.TextField(_("message"))
+    evidence = models.JSONField(_("evidence"), default=dict)
+    raised_at = models.DateTimeField(_("raised at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deposit alert")
+        verbose_name_plural = _("deposit alerts")
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"
+
+
+class IssuerKind(models.TextChoices):
+    BANK = "bank", _("Bank")
+    INSURER = "insurer", _("Insurer")
+    GUARANTOR = "guarantor", _("Guarantee company")
+
+
+class Issuer(models.Model):
+    """A registered issuer of electronic guarantees and the SM2 key it signs with."""
+
+    name = models.CharField(_("name"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=IssuerKind.choices)
+    public_key_pem = models.TextField(_("public key PEM"))
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=64, unique=True)
+    claim_url = models.URLField(_("claim URL"), blank=True)
+    is_active = models.BooleanField(_("is active"), default=True)
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("guarantee issuer")
+        verbose_name_plural = _("guarantee issuers")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GuaranteeStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked by the issuer")
+    CLAIMED = "claimed", _("Claimed (forfeited)")
+    RELEASED = "released", _("Released")
+
+
+class Guarantee(models.Model):
+    """An electronic guarantee (电子保函) accepted in place of a cash deposit."""
+
+    number = models.CharField(_("guarantee number"), max_length=64, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=16)
+    issuer = models.ForeignKey(
+        Issuer, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="guarantees"
+    )
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+    )
+    bidder = models.ForeignKey(
+        Organisation, verbose_name=_("bidder"), on_delete=models.PROTECT, related_name="+"
+    )
+    beneficiary = models.ForeignKey(
+        Organisation, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    document = models.FileField(_("document"), upload_to="guarantees/%Y/%m/")
+    document_sm3 = models.CharField(_("document SM3"), max_length=64)
+    payload = models.JSONField(_("signed payload"))
+    signature = models.BinaryField(_("signature"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=GuaranteeStatus.choices, default=GuaranteeStatus.VALID
+    )
+    received_at = models.DateTimeField(_("received at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("electronic guarantee")
+        verbose_name_plural = _("electronic guarantees")
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class GuaranteeClaim(models.Model):
+    """A claim (forfeiture) sent to the issuer, and what the issuer answered."""
+
+    guarantee = models.OneToOneField(
+        Guarantee, verbose_name=_("guarantee"), on_delete=models.PROTECT, related_name="claim"
+    )
+    forfeiture = models.OneToOneField(
+        Forfeiture, verbose_name=_("forfeiture"), on_delete=models.PROTECT, related_name="claim"
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    issuer_reference = models.CharField(_("issuer reference"), max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("guarantee claim")
+        verbose_name_plural = _("guarantee claims")
+
+    def __str__(self) -> str:
+        return f"claim {self.guarantee_id}"
