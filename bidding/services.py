@@ -29,6 +29,7 @@ from ggzy_core.gm.errors import GMError
 from ggzy_core.receipts import RECEIPT_FORMAT, receipt_message
 from supervision import ledger
 from trading.models import Section, SectionStatus
+from trading.signals import bid_withdrawn
 
 ACCEPTING = frozenset({SectionStatus.PUBLISHED, SectionStatus.BIDDING})
 
@@ -530,6 +531,7 @@ def bid_withdraw(*, bid: Bid, person: Person, address: str | None = None) -> Rec
         data={"section": locked.section.code, "bid": str(locked.pk)},
         embargo=locked.section.embargo_scope,
     )
+    bid_withdrawn.send(sender=Bid, section=locked.section, organisation=locked.organisation)
     return receipt
 
 

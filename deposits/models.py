@@ -18,8 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation, Person
 from trading.models import Section
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class BasicAccount(models.Model):
     """A bidder's registered basic account (基本账户): cash deposits must come from it [R26]."""
@@ -99,7 +97,7 @@ class BankLine(models.Model):
     account = models.CharField(_("credited account"), max_length=34, blank=True)
     counterparty_account = models.CharField(_("counterparty account"), max_length=34)
     counterparty_name = models.CharField(_("counterparty name"), max_length=200, blank=True)
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)
     booked_at = models.DateTimeField(_("booked at (bank time)"))
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     source = models.CharField(_("source"), max_length=12, choices=LineSource.choices)
@@ -215,7 +213,7 @@ class BookEntry(models.Model):
     account = models.ForeignKey(
         BookAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries"
     )
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)
 
     class Meta:
         verbose_name = _("book entry")
@@ -271,8 +269,10 @@ class Refund(models.Model):
     )
     to_account = models.CharField(_("to account"), max_length=34)
     to_name = models.CharField(_("to name"), max_length=200, blank=True)
-    principal = models.DecimalField(_("principal (yuan)"), **MONEY)
-    interest = models.DecimalField(_("interest (yuan)"), default=Decimal("0"), **MONEY)
+    principal = models.DecimalField(_("principal (yuan)"), max_digits=18, decimal_places=2)
+    interest = models.DecimalField(
+        _("interest (yuan)"), default=Decimal("0"), max_digits=18, decimal_places=2
+    )
     decided_at = models.DateTimeField(_("decided at"))
     due_by = models.DateField(_("due by"))
     status = models.CharField(
@@ -283,6 +283,10 @@ class Refund(models.Model):
         db_index=True,
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # The bank's idempotency key of the current payout: kept across retries (the bank pays it
+    # once); a new one only after the bank refused the payout outright.
+    payout_key = models.CharField(_("payout key"), max_length=80, blank=True)
+    sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     bank_reference = models.CharField(_("bank reference"), max_length=64, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -310,7 +314,7 @@ class Forfeiture(models.Model):
     bidder = models.ForeignKey(
         Organisation, verbose_name=_("bidder"), on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)
     reason = models.TextField(_("reason"))
     decided_at = models.DateTimeField(_("decided at"))
     decided_by = models.ForeignKey(
@@ -457,7 +461,7 @@ class Guarantee(models.Model):
     beneficiary = models.ForeignKey(
         Organisation, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     document = models.FileField(_("document"), upload_to="guarantees/%Y/%m/")

@@ -10,3 +10,7 @@ count_live_bids = Signal()
 # Sent by ``transitions.apply`` inside the transaction, after a section changed status, with
 # ``section``, ``source`` and ``target``. The opening hall follows the section with it.
 status_changed = Signal()
+
+# Sent by bidding inside the withdrawing transaction, with ``section`` and ``organisation``:
+# the deposit of a bidder who withdraws before the deadline is refunded [R35].
+bid_withdrawn = Signal()

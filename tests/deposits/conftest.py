@@ -1,0 +1,86 @@
+"""A section taking deposits (800,000 yuan), three bidders with registered basic accounts,
+and statement lines as the bank would report them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from accounts.models import Organisation, Person, Role
+from deposits import collection
+from deposits.bank import StatementLine
+from deposits.models import SubAccount
+from ggzy import clock
+from tests.factories import OrganisationFactory, PersonFactory
+from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
+from trading import chronograph
+from trading.models import Section
+
+_references = itertools.count(1)
+
+
+@dataclass
+class Payer:
+    organisation: Organisation
+    person: Person
+    account: str  # its registered basic account
+
+    def sub_account(self, section: Section) -> SubAccount:
+        return collection.sub_account_for(
+            section=section, bidder=self.organisation, actor=self.person
+        )
+
+
+def make_payer(name: str, account: str) -> Payer:
+    company = OrganisationFactory.create(name=name)
+    person = PersonFactory.create(
+        organisation=company, role=Role.BIDDER, is_organisation_admin=True
+    )
+    collection.basic_account_register(
+        organisation=company, number=account, name=name, bank="示范银行", actor=person
+    )
+    return Payer(organisation=company, person=person, account=account)
+
+
+@pytest.fixture
+def payers(db: None) -> list[Payer]:
+    return [
+        make_payer("江南建工集团有限公司", "6222000011110001"),
+        make_payer("长江路桥工程有限公司", "6222000011110002"),
+        make_payer("金陵市政建设有限公司", "6222000011110003"),
+    ]
+
+
+@pytest.fixture
+def section(published: Section) -> Iterator[Section]:  # noqa: F811
+    """Taking bids and deposits: the clock stands one day after the documents were issued."""
+    with time_machine.travel(published.documents_from + dt.timedelta(days=1), tick=False):
+        chronograph.apply_time_events(published.pk)
+        published.refresh_from_db()
+        yield published
+
+
+def credit(
+    to: str,
+    amount: str,
+    *,
+    payer: str,
+    at: dt.datetime | None = None,
+    reference: str | None = None,
+) -> StatementLine:
+    return StatementLine(
+        reference=reference or f"B{next(_references):08d}",
+        direction="credit",
+        account=to,
+        counterparty_account=payer,
+        counterparty_name="付款人",
+        amount=Decimal(amount),
+        booked_at=at or clock.now(),
+        memo="投标保证金",
+    )
