@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -56,6 +58,52 @@ def forfeited_account(section: Section) -> BookAccount:
     return _account(f"forfeited:{section.pk}", BookAccountKind.FORFEITED, section=section)
 
 
+@dataclass(frozen=True)
+class Posting:
+    """One transaction to post: its key, kind, value date and (account, amount) lines."""
+
+    key: str
+    kind: str
+    lines: Sequence[tuple[BookAccount, Decimal]]
+    value_date: dt.date
+    memo: str = ""
+
+
+def _check(key: str, lines: Sequence[tuple[BookAccount, Decimal]]) -> None:
+    amounts = [amount for _account, amount in lines if amount]
+    if not amounts:
+        raise UnbalancedError(f"transaction {key} moves no money")
+    if any(amount != amount.quantize(CENT) for amount in amounts):
+        raise UnbalancedError(f"transaction {key} has an amount that is not whole fen")
+    if sum(amounts, Decimal("0")) != 0:
+        raise UnbalancedError(f"transaction {key} does not balance: {amounts}")
+
+
+def post_many(postings: Sequence[Posting]) -> list[BookTransaction]:
+    """Post many new transactions at once (a statement import). Every key must be new: the
+    caller decided that under its locks; a key posted meanwhile fails the whole batch
+    (IntegrityError), which the caller retries."""
+    for posting in postings:
+        _check(posting.key, posting.lines)
+    now = clock.now()
+    created = BookTransaction.objects.bulk_create(
+        BookTransaction(
+            key=p.key, kind=p.kind, memo=p.memo[:300], value_date=p.value_date, posted_at=now
+        )
+        for p in postings
+    )
+    BookEntry.objects.bulk_create(
+        (
+            BookEntry(transaction=posted, account=account, amount=amount)
+            for posted, posting in zip(created, postings, strict=True)
+            for account, amount in posting.lines
+            if amount
+        ),
+        batch_size=5000,
+    )
+    return created
+
+
 def post(
     *,
     key: str,
@@ -65,13 +113,7 @@ def post(
     memo: str = "",
 ) -> BookTransaction | None:
     """Post one balanced transaction; None if ``key`` was posted before (idempotent)."""
-    amounts = [amount for _account, amount in lines if amount]
-    if not amounts:
-        raise UnbalancedError(f"transaction {key} moves no money")
-    if any(amount != amount.quantize(CENT) for amount in amounts):
-        raise UnbalancedError(f"transaction {key} has an amount that is not whole fen")
-    if sum(amounts, Decimal("0")) != 0:
-        raise UnbalancedError(f"transaction {key} does not balance: {amounts}")
+    _check(key, lines)
     if BookTransaction.objects.filter(key=key).exists():
         return None
     try:
@@ -90,6 +132,27 @@ def post(
             return None
         raise
     return posted
+
+
+def accounts_for(keys: dict[str, dict[str, Any]]) -> dict[str, BookAccount]:
+    """The accounts named by ``keys`` (key → kind and links), created where missing."""
+    found = {a.key: a for a in BookAccount.objects.filter(key__in=list(keys))}
+    missing = [BookAccount(key=key, **fields) for key, fields in keys.items() if key not in found]
+    if missing:
+        BookAccount.objects.bulk_create(missing, ignore_conflicts=True)
+        found.update(
+            (a.key, a) for a in BookAccount.objects.filter(key__in=[m.key for m in missing])
+        )
+    return found
+
+
+def owed_by_account(accounts: list[BookAccount]) -> dict[int, Decimal]:
+    rows = (
+        BookEntry.objects.filter(account__in=accounts)
+        .values("account")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["account"]: -Decimal(row["total"]) for row in rows}
 
 
 def balance(account: BookAccount) -> Decimal:

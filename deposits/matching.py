@@ -5,14 +5,20 @@ registered basic account [R26], counts towards the deposit up to the amount requ
 rest of it (over-payment) is held. Anything else is held whole — late money, money from
 another account (for review), money to an unknown or closed sub-account — visible to staff
 and refundable, never dropped.
+
+One implementation for one line (a bank callback) and for a whole statement (an import):
+``record_line`` is ``record_lines`` of one line.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from deposits import alerts, books
 from deposits.bank import StatementLine
@@ -22,6 +28,7 @@ from deposits.models import (
     BankLine,
     BasicAccount,
     BookAccount,
+    BookAccountKind,
     LineDirection,
     LineOutcome,
     LineSource,
@@ -31,167 +38,273 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core.times import BEIJING
 from supervision import ledger
+from trading.models import Section
+
+CHUNK = 5000  # rows per IN (…) lookup: well under PostgreSQL's 65,535 parameters
+ATTEMPTS = 3  # a reference recorded concurrently fails the batch's insert: look again
+
+
+@dataclass
+class Recorded:
+    """What became of a batch: each input line's row (new or found), and refusals."""
+
+    lines: list[BankLine] = field(default_factory=list)
+    new: int = 0
+    repeated: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    conflicts: list[str] = field(default_factory=list)  # bilingual, one per refused line
 
 
 def record_line(line: StatementLine, *, source: LineSource | str) -> tuple[BankLine, bool]:
-    """Record a statement line; the second value is False when its reference was recorded
+    """Record one statement line; the second value is False when its reference was recorded
     before (a callback delivered twice, the feed repeating a callback)."""
-    with transaction.atomic():
-        sub = None
-        if line.direction == LineDirection.CREDIT:
-            # Lock the sub-account: arrivals for one deposit are matched one at a time.
-            sub = (
-                SubAccount.objects.select_for_update()
-                .select_related("section", "bidder")
-                .filter(number=line.account)
-                .first()
+    result = record_lines([line], source=source)
+    if result.conflicts:
+        raise DomainError(result.conflicts[0], code="conflict")
+    return result.lines[0], result.new == 1
+
+
+def record_lines(lines: Sequence[StatementLine], *, source: LineSource | str) -> Recorded:
+    """Record a batch of statement lines, each reference once, in one transaction."""
+    for attempt in range(ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _record(lines, str(source))
+        except IntegrityError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _record(lines: Sequence[StatementLine], source: str) -> Recorded:
+    result = Recorded()
+    numbers = sorted({line.account for line in lines if line.direction == LineDirection.CREDIT})
+    subs: dict[str, SubAccount] = {}
+    for chunk in _chunks(numbers):
+        # Locked, in a fixed order: a callback and an import for one deposit match in turn.
+        for sub in (
+            SubAccount.objects.select_for_update()
+            .select_related("section", "bidder")
+            .filter(number__in=chunk)
+            .order_by("pk")
+        ):
+            subs[sub.number] = sub
+    references = list(dict.fromkeys(line.reference for line in lines))
+    known: dict[str, BankLine] = {}
+    for chunk in _chunks(references):
+        known.update((b.reference, b) for b in BankLine.objects.filter(reference__in=chunk))
+
+    fresh, seen = [], set(known)
+    for line in lines:
+        if line.reference not in seen:  # the first of a reference in the batch is recorded
+            seen.add(line.reference)
+            fresh.append(line)
+    rows = _match(fresh, subs, source)
+    created = BankLine.objects.bulk_create(row for row, _counted in rows)
+    _post(created, [counted for _row, counted in rows])
+    known.update((row.reference, row) for row in created)
+    new = {row.reference for row in created}
+    for line in lines:
+        row = known[line.reference]
+        if line.reference in new:
+            new.discard(line.reference)
+            result.new += 1
+            result.outcomes[row.outcome] += 1
+        else:
+            result.repeated += 1
+            conflict = _conflict(row, line)
+            if conflict:
+                result.conflicts.append(conflict)
+        result.lines.append(row)
+    _ledger(created, [counted for _row, counted in rows])
+    _signal_shared_payers(created)
+    return result
+
+
+def _match(
+    fresh: list[StatementLine], subs: dict[str, SubAccount], source: str
+) -> list[tuple[BankLine, Decimal]]:
+    """Each new line's row and the part of it counted towards a deposit, in booking order."""
+    bidders = {sub.bidder_id for sub in subs.values()}
+    basic = dict(
+        BasicAccount.objects.filter(organisation__in=bidders).values_list("organisation", "number")
+    )
+    deposits = books.accounts_for(
+        {
+            _deposit_key(sub): {
+                "kind": BookAccountKind.DEPOSIT,
+                "section": sub.section,
+                "organisation": sub.bidder,
+            }
+            for sub in subs.values()
+        }
+    )
+    paid = books.owed_by_account(list(deposits.values()))
+    running = {key: paid.get(account.pk, Decimal(0)) for key, account in deposits.items()}
+    now = clock.now()
+    rows = []
+    for line in sorted(fresh, key=lambda item: (item.booked_at, item.reference)):
+        sub = subs.get(line.account) if line.direction == LineDirection.CREDIT else None
+        outcome, counted = _judge(line, sub, basic, running)
+        rows.append(
+            (
+                BankLine(
+                    reference=line.reference,
+                    direction=line.direction,
+                    account=line.account,
+                    counterparty_account=line.counterparty_account,
+                    counterparty_name=line.counterparty_name[:200],
+                    amount=line.amount,
+                    booked_at=line.booked_at,
+                    memo=line.memo[:200],
+                    source=source,
+                    received_at=now,
+                    outcome=outcome,
+                    section=sub.section if sub else None,
+                    bidder=sub.bidder if sub else None,
+                ),
+                counted,
             )
-        existing = BankLine.objects.filter(reference=line.reference).first()
-        if existing is not None:
-            _same_or_refuse(existing, line)
-            return existing, False
-        recorded = (
-            _credit(line, source, sub)
-            if line.direction == LineDirection.CREDIT
-            else _debit(line, source)
         )
-    return recorded, True
+    return rows
 
 
-def _credit(line: StatementLine, source: str, sub: SubAccount | None) -> BankLine:
-    outcome: str = LineOutcome.HELD_UNMATCHED
-    section, bidder = None, None
-    if sub is not None:
-        section, bidder = sub.section, sub.bidder
-        outcome = _judge(line, sub)
-    recorded = BankLine.objects.create(
-        reference=line.reference,
-        direction=LineDirection.CREDIT,
-        account=line.account,
-        counterparty_account=line.counterparty_account,
-        counterparty_name=line.counterparty_name[:200],
-        amount=line.amount,
-        booked_at=line.booked_at,
-        memo=line.memo[:200],
-        source=source,
-        received_at=clock.now(),
-        outcome=outcome,
-        section=section,
-        bidder=bidder,
-    )
-    lines: list[tuple[BookAccount, Decimal]] = [(books.bank_account(), line.amount)]
-    counted = Decimal(0)
-    if outcome == LineOutcome.MATCHED and sub is not None:
-        deposit = books.deposit_account(sub.section, sub.bidder)
-        counted = min(line.amount, max(sub.section.bid_deposit - books.owed(deposit), Decimal(0)))
-        if counted:
-            lines.append((deposit, -counted))
-    if line.amount - counted:
-        lines.append((books.held_account(recorded), -(line.amount - counted)))
-    books.post(
-        key=f"line:{line.reference}",
-        kind="arrival",
-        lines=lines,
-        value_date=_beijing_date(line),
-        memo=f"{line.counterparty_name} {line.memo}",
-    )
-    ledger.append(
-        "deposits.money.received",
-        target=recorded,
-        data={
-            "reference": line.reference,
-            "amount": line.amount,
-            "counted": counted,
-            "held": line.amount - counted,
-            "outcome": outcome,
-            "section": section.code if section else None,
-            "bidder": bidder.credit_code if bidder else None,
-            "booked_at": line.booked_at,
-        },
-        embargo=section.embargo_scope if section else "",
-    )
-    if sub is not None:
-        _signal_a_shared_payer(recorded, sub)
-    return recorded
-
-
-def _judge(line: StatementLine, sub: SubAccount) -> str:
+def _judge(
+    line: StatementLine,
+    sub: SubAccount | None,
+    basic: dict[int, str],
+    running: dict[str, Decimal],
+) -> tuple[str, Decimal]:
+    if line.direction == LineDirection.DEBIT:
+        # Payouts are booked by the refund that made them (refunds.settle); the line is kept
+        # for reconciliation (check_books pairs them).
+        return LineOutcome.PAYOUT, Decimal(0)
+    if sub is None:
+        return LineOutcome.HELD_UNMATCHED, Decimal(0)
     section = sub.section
-    if section.status not in TAKING_DEPOSITS and line.booked_at < section.bid_deadline:
-        return LineOutcome.HELD_CLOSED
     if line.booked_at >= section.bid_deadline:
-        return LineOutcome.HELD_LATE
-    basic = BasicAccount.objects.filter(organisation=sub.bidder).first()
-    if basic is None or basic.number != line.counterparty_account:
-        return LineOutcome.HELD_REVIEW  # [R26]: cash deposits come from the basic account
-    return LineOutcome.MATCHED
+        return LineOutcome.HELD_LATE, Decimal(0)
+    if section.status not in TAKING_DEPOSITS:
+        return LineOutcome.HELD_CLOSED, Decimal(0)
+    if basic.get(sub.bidder_id) != line.counterparty_account:
+        return LineOutcome.HELD_REVIEW, Decimal(0)  # [R26]: from the basic account only
+    key = _deposit_key(sub)
+    counted = min(line.amount, max(section.bid_deposit - running[key], Decimal(0)))
+    running[key] += counted
+    return LineOutcome.MATCHED, counted
 
 
-def _debit(line: StatementLine, source: str) -> BankLine:
-    # Payouts are booked by the refund that made them (deposits.refunds.settle); the line is
-    # kept for reconciliation (check_books pairs it with that refund).
-    return BankLine.objects.create(
-        reference=line.reference,
-        direction=LineDirection.DEBIT,
-        account=line.account,
-        counterparty_account=line.counterparty_account,
-        counterparty_name=line.counterparty_name[:200],
-        amount=line.amount,
-        booked_at=line.booked_at,
-        memo=line.memo[:200],
-        source=source,
-        received_at=clock.now(),
-        outcome=LineOutcome.PAYOUT,
+def _post(created: list[BankLine], counted: list[Decimal]) -> None:
+    held = books.accounts_for(
+        {
+            f"held:{row.pk}": {
+                "kind": BookAccountKind.HELD,
+                "section": row.section,
+                "organisation": row.bidder,
+                "line": row,
+            }
+            for row, part in zip(created, counted, strict=True)
+            if row.direction == LineDirection.CREDIT and row.amount - part
+        }
     )
-
-
-def _signal_a_shared_payer(recorded: BankLine, sub: SubAccount) -> None:
-    """One payer account paying for two bidders in a section is deemed collusion [R40]."""
-    others = sorted(
-        set(
-            BankLine.objects.filter(
-                section=sub.section, counterparty_account=recorded.counterparty_account
+    deposits = books.accounts_for(
+        {
+            f"deposit:{row.section_id}:{row.bidder_id}": {
+                "kind": BookAccountKind.DEPOSIT,
+                "section": row.section,
+                "organisation": row.bidder,
+            }
+            for row, part in zip(created, counted, strict=True)
+            if part
+        }
+    )
+    bank = books.bank_account()
+    postings = []
+    for row, part in zip(created, counted, strict=True):
+        if row.direction != LineDirection.CREDIT:
+            continue
+        entries: list[tuple[BookAccount, Decimal]] = [(bank, row.amount)]
+        if part:
+            entries.append((deposits[f"deposit:{row.section_id}:{row.bidder_id}"], -part))
+        if row.amount - part:
+            entries.append((held[f"held:{row.pk}"], -(row.amount - part)))
+        postings.append(
+            books.Posting(
+                key=f"line:{row.reference}",
+                kind="arrival",
+                lines=entries,
+                value_date=row.booked_at.astimezone(BEIJING).date(),
+                memo=f"{row.counterparty_name} {row.memo}",
             )
-            .exclude(bidder=sub.bidder)
-            .values_list("bidder__credit_code", flat=True)
         )
-    )
-    if not others:
-        return
-    alerts.raise_alert(
-        key=f"shared_payer:{sub.section.pk}:{recorded.counterparty_account}",
-        kind=AlertKind.SHARED_PAYER,
-        section=sub.section,
-        message=(
-            f"标段 {sub.section.code} 中同一付款账户 {recorded.counterparty_account} 为多个投标人"
-            f"缴纳保证金 [R40] / One payer account paid deposits for several bidders in "
-            f"section {sub.section.code} [R40]"
-        ),
-        evidence={
-            "section": sub.section.code,
-            "payer_account": recorded.counterparty_account,
-            "bidders": sorted({*others, sub.bidder.credit_code}),
-            "lines": list(
-                BankLine.objects.filter(
-                    section=sub.section, counterparty_account=recorded.counterparty_account
-                ).values_list("reference", flat=True)
+    books.post_many(postings)
+
+
+def _ledger(created: list[BankLine], counted: list[Decimal]) -> None:
+    """One entry per section (sealed until its deadline), one for money naming none."""
+    by_section: dict[Section | None, list[dict[str, Any]]] = defaultdict(list)
+    for row, part in zip(created, counted, strict=True):
+        by_section[row.section].append(
+            {
+                "reference": row.reference,
+                "direction": row.direction,
+                "amount": row.amount,
+                "counted": part,
+                "held": row.amount - part if row.direction == LineDirection.CREDIT else 0,
+                "outcome": row.outcome,
+                "bidder": row.bidder.credit_code if row.bidder else None,
+                "booked_at": row.booked_at,
+            }
+        )
+    for section, items in by_section.items():
+        ledger.append(
+            "deposits.money.received",
+            target=("trading.section", section.pk) if section else None,
+            data={"section": section.code if section else None, "lines": items},
+            embargo=section.embargo_scope if section else "",
+        )
+
+
+def _signal_shared_payers(created: list[BankLine]) -> None:
+    """One payer account paying for two bidders in a section is deemed collusion [R40]."""
+    pairs = {(row.section, row.counterparty_account) for row in created if row.section}
+    for section, payer in pairs:
+        assert section is not None
+        lines = BankLine.objects.filter(section=section, counterparty_account=payer)
+        bidders = sorted(set(lines.values_list("bidder__credit_code", flat=True)))
+        if len(bidders) < 2:
+            continue
+        alerts.raise_alert(
+            key=f"shared_payer:{section.pk}:{payer}",
+            kind=AlertKind.SHARED_PAYER,
+            section=section,
+            message=(
+                f"标段 {section.code} 中同一付款账户 {payer} 为多个投标人缴纳保证金 [R40] / One "
+                f"payer account paid deposits for several bidders in section {section.code} "
+                f"[R40]"
             ),
-        },
-    )
-
-
-def _same_or_refuse(existing: BankLine, line: StatementLine) -> None:
-    if (
-        existing.amount != line.amount
-        or existing.direction != line.direction
-        or existing.account != line.account
-    ):
-        raise DomainError(
-            f"银行流水号 {line.reference} 已记录但金额或账户不同，请联系银行核实 / Bank reference "
-            f"{line.reference} was recorded with a different amount or account: ask the bank",
-            code="conflict",
+            evidence={
+                "section": section.code,
+                "payer_account": payer,
+                "bidders": bidders,
+                "lines": sorted(lines.values_list("reference", flat=True)),
+            },
         )
 
 
-def _beijing_date(line: StatementLine) -> dt.date:
-    return line.booked_at.astimezone(BEIJING).date()
+def _conflict(row: BankLine, line: StatementLine) -> str:
+    if (row.amount, row.direction, row.account) == (line.amount, line.direction, line.account):
+        return ""
+    return (
+        f"银行流水号 {line.reference} 已记录但金额或账户不同，请联系银行核实 / Bank reference "
+        f"{line.reference} was recorded with a different amount or account: ask the bank"
+    )
+
+
+def _deposit_key(sub: SubAccount) -> str:
+    return f"deposit:{sub.section_id}:{sub.bidder_id}"

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from deposits import books, positions
-from deposits.matching import record_line
+from deposits.matching import record_line, record_lines
 from deposits.models import Alert, AlertKind, BankLine, BookTransaction, LineOutcome
 from ggzy.errors import DomainError
 from supervision.models import LedgerEntry
@@ -151,7 +151,7 @@ def test_every_arrival_is_ledgered_under_the_sections_embargo(
 
     entry = LedgerEntry.objects.get(action="deposits.money.received")
     assert entry.embargo == section.embargo_scope
-    assert entry.data["counted"] == "1.00"
+    assert entry.data["lines"][0]["counted"] == "1.00"
 
 
 def test_a_section_whose_deadline_passed_opens_no_sub_account(
@@ -162,3 +162,25 @@ def test_a_section_whose_deadline_passed_opens_no_sub_account(
         pytest.raises(DomainError, match="not taking deposits"),
     ):
         payers[0].sub_account(section)
+
+
+def test_a_statement_batch_matches_like_single_lines_and_repeats_nothing(
+    section: Section, payers: list[Payer]
+) -> None:
+    first, second, third = payers
+    batch = [
+        credit(first.sub_account(section).number, "500000.00", payer=first.account),
+        credit(first.sub_account(section).number, "500000.00", payer=first.account),
+        credit(second.sub_account(section).number, "800000.00", payer="1234567890123"),
+        credit("8866999999999999", "10.00", payer=third.account),
+    ]
+
+    result = record_lines([*batch, batch[0]], source="csv")
+    again = record_lines(batch, source="feed")
+
+    assert (result.new, result.repeated) == (4, 1)
+    assert result.outcomes == {"matched": 2, "held_review": 1, "held_unmatched": 1}
+    assert (again.new, again.repeated, again.conflicts) == (0, 4, [])
+    assert positions.of(section, first.organisation).paid == Decimal("800000.00")
+    assert books.owed(books.held_account(result.lines[1])) == Decimal("200000.00")
+    assert books.balance(books.bank_account()) == Decimal("1800010.00")
