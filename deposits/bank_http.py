@@ -43,9 +43,16 @@ class MalformedStatement(BankUnavailable):
 
 class HttpBank:
     def __init__(
-        self, *, url: str, secret: str, timeout: float, session: requests.Session | None = None
+        self,
+        *,
+        url: str,
+        secret: str,
+        timeout: float,
+        session: requests.Session | None = None,
+        page_size: int = 1000,
     ) -> None:
         self.url = url.rstrip("/")
+        self.page_size = page_size
         self._prefix = urlsplit(self.url).path.rstrip("/")
         self._secret = secret
         self._timeout = timeout
@@ -57,6 +64,7 @@ class HttpBank:
         cursor: str | None = None
         for _page in range(MAX_PAGES):
             query = {"since": since.isoformat()} if since else {}
+            query["limit"] = str(self.page_size)
             if cursor:
                 query["cursor"] = cursor
             answer = self._json("GET", "/statement", query=query)

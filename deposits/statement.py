@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 # statement) and `import_statement --feed --since`.
 PULL_LOOKBACK = dt.timedelta(days=2)
 MAX_CSV_BYTES = 128 * 1024 * 1024
+BATCH = 2000  # lines recorded in one transaction (matching.record_lines)
 
 
 @dataclass
@@ -50,23 +51,43 @@ class Imported:
 
 
 def import_lines(
-    rows: Iterable[tuple[int, StatementLine | LineError]], *, source: LineSource
+    rows: Iterable[tuple[int, StatementLine | LineError]], *, source: LineSource | str
 ) -> Imported:
+    """Record the good rows in batches (one transaction each); report the others."""
     imported = Imported()
+    batch: list[tuple[int, StatementLine]] = []
     for number, row in rows:
         if isinstance(row, LineError):
             imported.errors.append((number, str(row)))
             continue
-        try:
-            _line, new = matching.record_line(row, source=source)
-        except DomainError as exc:  # the reference is known with another amount or account
-            imported.errors.append((number, exc.message))
-            continue
-        if new:
-            imported.new += 1
-        else:
-            imported.known += 1
+        batch.append((number, row))
+        if len(batch) >= BATCH:
+            _record(batch, source, imported)
+            batch = []
+    if batch:
+        _record(batch, source, imported)
+    imported.errors.sort()
     return imported
+
+
+def _record(
+    batch: list[tuple[int, StatementLine]], source: LineSource | str, into: Imported
+) -> None:
+    recorded = matching.record_lines([line for _number, line in batch], source=source)
+    into.new += recorded.new
+    for (number, line), row in zip(batch, recorded.lines, strict=True):
+        if row.reference != line.reference:
+            raise AssertionError("record_lines answers one row per line, in order")
+        if (row.amount, row.direction, row.account) != (line.amount, line.direction, line.account):
+            # Known with another amount or account: the bank must explain; nothing changed.
+            into.errors.append(
+                (
+                    number,
+                    f"流水号 {line.reference} 已记录但金额或账户不同，请联系银行核实 / Reference "
+                    f"{line.reference} is recorded with another amount or account: ask the bank",
+                )
+            )
+    into.known += recorded.repeated - len(recorded.conflicts)
 
 
 def import_csv(path: Path) -> Imported:

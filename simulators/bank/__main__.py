@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from decimal import Decimal
@@ -27,7 +28,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--callback-url", default="", help="the platform's callback URL")
-    parser.add_argument("--secret", required=True, help="the shared HMAC-SM3 secret")
+    parser.add_argument(
+        "--secret",
+        default=os.environ.get("BANK_SECRET"),
+        help="the shared HMAC-SM3 secret (default: $BANK_SECRET, which keeps it out of `ps`)",
+    )
     parser.add_argument("--collection-account", required=True)
     parser.add_argument("--subaccount-prefix", default="8866")
     parser.add_argument("--opening-balance", default="0.00")
@@ -36,6 +41,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--callback-backoff", type=float, default=0.5)
     parser.add_argument("--state", type=Path, help="a JSON file keeping the accounts")
     options = parser.parse_args(argv)
+    if not options.secret:
+        parser.error("give --secret or set BANK_SECRET")
     if options.callback_url and urlsplit(options.callback_url).scheme not in ("http", "https"):
         parser.error("--callback-url must be an http(s) URL")
     if options.callback_attempts < 1:
