@@ -44,6 +44,7 @@ SETTLE_MARGIN = dt.timedelta(minutes=10)
 LIABILITIES = (BookAccountKind.DEPOSIT, BookAccountKind.HELD, BookAccountKind.FORFEITED)
 EVIDENCE_LIMIT = 100  # differences kept in the alert (the report prints them all)
 ZERO = Decimal(0)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _bank_movements() -> dict[str, Decimal]:
         .annotate(total=Sum("amount"))
         .values_list("transaction__key", "total")
     )
-    return {key: Decimal(total) for key, total in rows}
+    return {key: Decimal(total).quantize(CENT) for key, total in rows}
 
 
 def _compare_lines(
@@ -310,8 +311,8 @@ def render(report: Report) -> str:
     lines = [
         f"账簿核对 / Books check, lines booked up to {when} Beijing time",
         f"(a) {report.transactions} book transactions checked for balance",
-        f"(b) {report.statement_lines} statement lines: the bank moved {report.statement_net}, "
-        f"the books {report.books_net}"
+        f"(b) {report.statement_lines} statement lines: the bank moved "
+        f"{_yuan(report.statement_net)}, the books {_yuan(report.books_net)}"
         + (f" ({report.in_flight} line(s) in flight, not compared)" if report.in_flight else ""),
         f"(c) {report.liabilities} liability accounts checked for a negative balance",
     ]
@@ -323,3 +324,7 @@ def render(report: Report) -> str:
         )
         lines += [f"  [{d.kind}] {d.subject}: {d.message}" for d in report.differences]
     return "\n".join(lines) + "\n"
+
+
+def _yuan(amount: Decimal) -> str:
+    return format(amount.quantize(CENT), ",f")

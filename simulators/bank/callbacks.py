@@ -18,6 +18,9 @@ from simulators.bank.accounts import Line
 from simulators.bank.faults import Faults
 
 log = logging.getLogger("simulators.bank.callbacks")
+# The platform refused the line itself (malformed, a conflicting reference, too large):
+# sending it again cannot help (docs/bank-interface.md, "Callbacks").
+FINAL = frozenset({400, 409, 413})
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,9 @@ class Deliverer:
                 log.info("callback %s delivered (attempt %d)", reference, attempt)
                 return
             log.info("callback %s attempt %d answered %s", reference, attempt, status)
+            if status in FINAL:
+                log.warning("callback %s refused for good (%s): not retried", reference, status)
+                return
             if attempt < self.settings.attempts:
                 time.sleep(wait)
                 wait = min(wait * 2, self.settings.max_backoff)
