@@ -9,11 +9,14 @@ from typing import Any
 
 import pytest
 
-from deposits import bank_http
+from deposits import bank_http, books, reconciliation, refunds, statement
 from deposits.bank import BankUnavailable
 from deposits.bank_http import BankRejected, HttpBank
+from deposits.models import Refund, RefundReason, RefundStatus
+from ggzy import clock
 from tests import servers
-from tests.deposits.conftest import BANK_SECRET, OPENING_BALANCE
+from tests.deposits.conftest import BANK_SECRET, OPENING_BALANCE, Payer
+from trading.models import Section
 
 PAYEE = "6222000011110001"
 
@@ -151,3 +154,38 @@ def test_bank_comes_from_settings_unless_a_test_puts_another_in_its_place(
 
     assert isinstance(real, HttpBank) and real.url == "http://bank.example:9000/gateway"
     assert isinstance(bank_http.bank(), HttpBank)
+
+
+@pytest.mark.django_db
+def test_a_refund_whose_payout_timed_out_is_paid_once_when_sent_again(
+    bidding: Section, payers: list[Payer], bank: servers.BankSimulator, settings: Any
+) -> None:
+    payer = payers[0]
+    bank.open_account(payer.account, payer.organisation.name, "800000.00")
+    bank.transfer(
+        from_account=payer.account,
+        to_account=payer.sub_account(bidding).number,
+        amount="800000.00",
+    )
+    statement.pull()
+    refund = refunds.owe(
+        account=books.deposit_account(bidding, payer.organisation), reason=RefundReason.WITHDRAWN
+    )
+    assert refund is not None
+    bank.faults(payout={"mode": "timeout", "seconds": 4, "times": 1})
+    settings.BANK_TIMEOUT_SECONDS = 1
+
+    refunds.send(refund_id=refund.pk)
+    sent = Refund.objects.get(pk=refund.pk)
+    assert sent.status == RefundStatus.SENDING and "did not answer" in sent.last_error
+    assert bank.balance_of(payer.account) == "800000.00"  # the money moved all the same
+
+    paid = refunds.send(refund_id=refund.pk)
+
+    assert paid.status == RefundStatus.PAID
+    assert bank.balance_of(payer.account) == "800000.00"
+    client = adapter(bank)
+    [debit] = debits(client)
+    assert paid.bank_reference == debit.reference
+    statement.pull()
+    assert reconciliation.check(as_of=clock.now()).ok

@@ -4,15 +4,25 @@ accounts, signs and checks signatures like the platform (docs/bank-interface.md)
 from __future__ import annotations
 
 import json
+import threading
+import time
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
+import pytest
 import requests
 
 from deposits import signatures
+from deposits.bank import BankUnavailable
 from deposits.bank_http import HttpBank
+from ggzy import clock
 from ggzy_core import subaccount
+from simulators.bank import callbacks
 from simulators.bank import signing as simulator_signing
+from simulators.bank.accounts import Line
+from simulators.bank.faults import Faults
 from tests import servers
 from tests.deposits.conftest import BANK_SECRET, OPENING_BALANCE
 
@@ -165,3 +175,90 @@ def test_a_state_file_keeps_the_accounts_across_a_restart(tmp_path: Path) -> Non
     with servers.bank_simulator(tmp_path, secret=BANK_SECRET, extra=options) as second:
         assert second.balance_of(PAYER) == "990.00"
         assert [line.reference for line in adapter(second).statement()] == [reference]
+
+
+class Platform(BaseHTTPRequestHandler):
+    """A platform that fails the first callback and accepts the next ones."""
+
+    answers: ClassVar[list[int]] = []
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.seen.append({**dict(self.headers.items()), "body": body.decode()})
+        self.send_response(self.answers.pop(0) if self.answers else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def test_a_callback_is_retried_until_accepted_and_signed_afresh_each_time() -> None:
+    Platform.answers, Platform.seen = [503], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/deposits/bank/callback"
+    deliverer = callbacks.Deliverer(
+        callbacks.Settings(url=url, secret=BANK_SECRET, attempts=3, backoff=0.05), Faults()
+    )
+    line = Line(
+        1, "REF-1", "credit", a_sub_account(), PAYER, "江南建工", Decimal("1.00"), clock.now(), ""
+    )
+    try:
+        deliverer.send(line)
+        deadline = time.monotonic() + 10
+        while deliverer.delivered == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        server.shutdown()
+
+    assert len(Platform.seen) == 2
+    first, second = Platform.seen
+    assert first["X-Bank-Nonce"] != second["X-Bank-Nonce"]
+    for attempt in (first, second):
+        simulator_signing.Verifier(BANK_SECRET, 300).verify(
+            attempt, "POST", "/deposits/bank/callback", attempt["body"].encode()
+        )
+        assert json.loads(attempt["body"])["reference"] == "REF-1"
+
+
+def test_a_callback_the_platform_refuses_for_good_is_not_retried() -> None:
+    Platform.answers, Platform.seen = [409, 200], []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Platform)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/cb"
+    deliverer = callbacks.Deliverer(
+        callbacks.Settings(url=url, secret=BANK_SECRET, attempts=3, backoff=0.05), Faults()
+    )
+    line = Line(1, "REF-1", "credit", a_sub_account(), PAYER, "", Decimal("1.00"), clock.now(), "")
+    try:
+        deliverer._with_retries(line.reference, json.dumps(line.as_json()).encode())
+    finally:
+        server.shutdown()
+
+    assert len(Platform.seen) == 1 and deliverer.delivered == 0
+
+
+def test_the_adapter_signs_the_path_under_the_gateways_prefix() -> None:
+    sent: dict[str, Any] = {}
+
+    class Session:
+        def request(self, method: str, url: str, **kwargs: Any) -> Any:
+            sent.update(method=method, url=url, **kwargs)
+            raise requests.ConnectionError("recorded, not sent")
+
+    client = HttpBank(
+        url="https://bank.example/ggzy/",
+        secret=BANK_SECRET,
+        timeout=1,
+        session=Session(),  # type: ignore[arg-type]
+    )
+    with pytest.raises(BankUnavailable):
+        client.payout_status(key="5f0c2d9e-1")
+
+    assert sent["url"] == "https://bank.example/ggzy/payouts/5f0c2d9e-1"
+    simulator_signing.Verifier(BANK_SECRET, 300).verify(
+        sent["headers"], "GET", "/ggzy/payouts/5f0c2d9e-1", b""
+    )
