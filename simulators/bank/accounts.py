@@ -5,6 +5,7 @@ after each change, so a restart keeps the accounts (``--state``)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import secrets
@@ -190,11 +191,11 @@ class Books:
         """Lines booked at or after ``since``, in booking order, ``limit`` at most after the
         cursor ``after`` (a sequence number); the next cursor, or None at the end."""
         with self.lock:
-            chosen = [
-                line
-                for line in self.lines
-                if line.seq > after and (since is None or line.booked_at >= since)
-            ]
+            # Line n has sequence number n, so the cursor is an index into the list.
+            wanted = (
+                line for line in self.lines[after:] if since is None or line.booked_at >= since
+            )
+            chosen = list(itertools.islice(wanted, limit + 1))
         page = chosen[:limit]
         return page, (page[-1].seq if len(chosen) > limit else None)
 
