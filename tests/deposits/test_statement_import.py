@@ -12,7 +12,7 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from deposits import signatures, statement
+from deposits import signatures, statement, tasks
 from deposits.bank_http import HttpBank
 from deposits.models import BankLine, BookTransaction, LineOutcome
 from supervision.models import LedgerEntry
@@ -131,7 +131,7 @@ def test_the_command_reports_row_errors_with_line_numbers_and_exits_1(
 
     assert refused.value.returncode == 1
     assert "line 3:" in err.getvalue() and "account" in err.getvalue()
-    assert "2 lines read: 1 new, 0 already recorded, 1 refused" in out.getvalue()
+    assert "2 line(s) read: 1 new, 0 already recorded, 1 refused" in out.getvalue()
     assert BankLine.objects.filter(reference="CSV-1").exists()
     assert LedgerEntry.objects.filter(action="deposits.statement.imported").count() == 1
 
@@ -196,3 +196,29 @@ class PagedBank(HttpBank):
     def _json(self, *args: Any, **kwargs: Any) -> Any:
         self.requests += 1
         return super()._json(*args, **kwargs)
+
+
+def test_the_pull_task_skips_quietly_when_the_bank_does_not_answer(settings: Any) -> None:
+    settings.BANK_URL = f"http://127.0.0.1:{servers.free_port()}"
+    settings.BANK_TIMEOUT_SECONDS = 1
+
+    with nothing_changes(BankLine, BookTransaction):
+        result = tasks.pull_statement()
+
+    assert "cannot reach the bank" in str(result["skipped"])
+
+
+def test_the_command_pulls_the_feed_from_a_given_time(
+    bidding: Section, payers: list[Payer], bank: servers.BankSimulator
+) -> None:
+    payer = payers[0]
+    bank.open_account(payer.account, payer.organisation.name, "1.00")
+    bank.transfer(
+        from_account=payer.account, to_account=payer.sub_account(bidding).number, amount="1.00"
+    )
+    out = io.StringIO()
+
+    call_command("import_statement", "--feed", "--since", "2020-01-01T00:00:00+08:00", stdout=out)
+
+    assert "1 line(s) read: 1 new" in out.getvalue()
+    assert BankLine.objects.get().source == "feed"

@@ -49,7 +49,7 @@ class Command(BaseCommand):
         for number, why in imported.errors:
             self.stderr.write(f"line {number}: {why}")
         self.stdout.write(
-            f"{imported.read} lines read: {imported.new} new, {imported.known} already "
+            f"{imported.read} line(s) read: {imported.new} new, {imported.known} already "
             f"recorded, {len(imported.errors)} refused"
         )
         if imported.errors:
