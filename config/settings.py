@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deposits.tasks.sweep",
         "schedule": env.int("DEPOSITS_SWEEP_SECONDS", default=60),
     },
+    "deposits-pull-statement": {
+        "task": "deposits.tasks.pull_statement",
+        "schedule": env.int("BANK_PULL_SECONDS", default=300),
+    },
     "deposits-check-books": {
         "task": "deposits.tasks.check_books",
         "schedule": env.int("CHECK_BOOKS_SECONDS", default=86400),

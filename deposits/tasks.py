@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
-from deposits import refunds, watch
+from deposits import reconciliation, refunds, statement, watch
+from deposits.bank import BankUnavailable
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="deposits.tasks.sweep")
@@ -18,3 +23,21 @@ def sweep() -> int:
     watch.refund_deadlines()
     watch.calendar_coverage()
     return sent
+
+
+@shared_task(name="deposits.tasks.pull_statement")
+def pull_statement() -> dict[str, object]:
+    """Every few minutes (beat): record statement lines the callbacks did not bring."""
+    try:
+        imported = statement.pull()
+    except BankUnavailable as exc:
+        # The next pull asks for the same days again; nothing is lost by skipping one.
+        log.warning("statement pull skipped: %s", exc)
+        return {"skipped": str(exc)}
+    return imported.as_data()
+
+
+@shared_task(name="deposits.tasks.check_books")
+def check_books() -> dict[str, object]:
+    """Daily (beat): the books balance and agree with the bank, or an alert says where not."""
+    return reconciliation.check_and_alert().summary()

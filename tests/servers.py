@@ -139,3 +139,95 @@ def celery_worker(var_dir: Path, **extra: str) -> Iterator[subprocess.Popen[byte
             yield process
         finally:
             stop(process)
+
+
+@dataclass(frozen=True)
+class BankSimulator:
+    """A running bank simulator (simulators/bank) and the calls the tests make to it."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def control(self, method: str, path: str, body: object = None) -> requests.Response:
+        return requests.request(method, self.url + path, json=body, timeout=10)
+
+    def open_account(self, number: str, name: str, balance: str) -> None:
+        answer = self.control(
+            "POST", "/_control/accounts", {"number": number, "name": name, "balance": balance}
+        )
+        answer.raise_for_status()
+
+    def balance_of(self, number: str) -> str:
+        return str(self.control("GET", f"/_control/accounts/{number}").json()["balance"])
+
+    def transfer(
+        self, *, from_account: str, to_account: str, amount: str, memo: str = ""
+    ) -> requests.Response:
+        return self.control(
+            "POST",
+            "/transfers",
+            {
+                "from_account": from_account,
+                "to_account": to_account,
+                "amount": amount,
+                "memo": memo,
+            },
+        )
+
+    def faults(self, **faults: object) -> None:
+        self.control("POST", "/_control/faults", faults).raise_for_status()
+
+    def health(self) -> dict[str, object]:
+        return dict(self.control("GET", "/_control/health").json())
+
+
+@contextmanager
+def bank_simulator(
+    var_dir: Path,
+    *,
+    callback_url: str = "",
+    secret: str,
+    collection_account: str = "310066661000000001",
+    opening_balance: str = "0.00",
+    extra: tuple[str, ...] = (),
+) -> Iterator[BankSimulator]:
+    """The bank simulator in its own process on a free port; stopped afterwards."""
+    port = free_port()
+    log_path = var_dir / f"bank-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "simulators.bank",
+        "--port",
+        str(port),
+        "--secret",
+        secret,
+        "--collection-account",
+        collection_account,
+        "--opening-balance",
+        opening_balance,
+        "--callback-backoff",
+        "0.2",
+        *(["--callback-url", callback_url] if callback_url else []),
+        *extra,
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(url + "/_control/health", timeout=2).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass  # not listening yet
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the bank simulator did not start: {log_path.read_text()[-2000:]}"
+                    )
+                time.sleep(0.1)
+            yield BankSimulator(url, process, log_path)
+        finally:
+            stop(process)

@@ -8,6 +8,8 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 import time_machine
@@ -17,8 +19,9 @@ from deposits import collection
 from deposits.bank import StatementLine
 from deposits.models import SubAccount
 from ggzy import clock
+from tests import servers
 from tests.factories import OrganisationFactory, PersonFactory
-from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
+from tests.trading.conftest import bidding, draft, holders, project, published, tenderee  # noqa: F401
 from trading import chronograph
 from trading.models import Section
 
@@ -84,3 +87,47 @@ def credit(
         booked_at=at or clock.now(),
         memo="投标保证金",
     )
+
+
+BANK_SECRET = "test-bank-secret"
+OPENING_BALANCE = "1000000.00"  # the collection account's own money before the platform's
+
+
+@pytest.fixture
+def bank(settings: Any, tmp_path: Path) -> Iterator[servers.BankSimulator]:
+    """The bank simulator as its own process; the platform's settings point at it. It calls
+    no one back (see ``bank_calling`` for a platform it calls)."""
+    with servers.bank_simulator(
+        tmp_path, secret=BANK_SECRET, opening_balance=OPENING_BALANCE
+    ) as simulator:
+        _point_at(settings, simulator)
+        yield simulator
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[servers.Running]:
+    """daphne serving the platform on the test database, sharing the bank secret (the test
+    needs ``django_db(transaction=True)`` so daphne sees its rows)."""
+    with servers.daphne(tmp_path, BANK_SECRET=BANK_SECRET) as running:
+        yield running
+
+
+@pytest.fixture
+def bank_calling(
+    settings: Any, tmp_path: Path, platform: servers.Running
+) -> Iterator[servers.BankSimulator]:
+    """The bank simulator calling the real platform (daphne) back on every credit."""
+    with servers.bank_simulator(
+        tmp_path,
+        secret=BANK_SECRET,
+        opening_balance=OPENING_BALANCE,
+        callback_url=platform.url + "/deposits/bank/callback",
+    ) as simulator:
+        _point_at(settings, simulator)
+        yield simulator
+
+
+def _point_at(settings: Any, simulator: servers.BankSimulator) -> None:
+    settings.BANK_URL = simulator.url
+    settings.BANK_SECRET = BANK_SECRET
+    settings.BANK_TIMEOUT_SECONDS = 2.0

@@ -356,6 +356,9 @@ ROWS: dict[str, Row] = {
     "bidding:receipt": Row({"GET": same("DANNNNNNN"), "POST": same("DANNNNNNN")}),
     "bidding:upload": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
     "bidding:withdraw": Row({"POST": same("DANNNNNNN")}),
+    # The bank's signed callback: no person is the bank; without its HMAC-SM3 signature
+    # everyone gets 401, and the answer names no line, deposit or bidder.
+    "deposits:bank_callback": Row({"POST": same("DDDDDDDDD")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
     "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
     # Lists public facts (code, name, opening time, stage) of the halls one hosts, supervises

@@ -1,0 +1,141 @@
+"""Statement import: the bank's statement, as a CSV file or its JSON feed, recorded line by
+line through ``matching.record_line`` — the safety net under the callbacks.
+
+Each line is its own transaction: a refused line is reported with its line number and never
+stops the others; a line already recorded (by a callback, an earlier import) is counted as
+known and changes nothing, so importing the same file twice is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deposits import bank_http, matching
+from deposits.bank import Bank, StatementLine
+from deposits.models import LineSource
+from deposits.statement_format import LineError, parse_csv, parse_json
+from ggzy import clock
+from ggzy.errors import DomainError
+from ggzy_core.gm.sm3 import sm3_stream
+from supervision import ledger
+
+__all__ = ["Imported", "import_csv", "import_lines", "parse_csv", "parse_json", "pull"]
+
+log = logging.getLogger(__name__)
+# The feed pull asks for this much history each time: callbacks missed during an outage
+# this long are caught by the next pull; longer ones by `check_books` (it compares the whole
+# statement) and `import_statement --feed --since`.
+PULL_LOOKBACK = dt.timedelta(days=2)
+MAX_CSV_BYTES = 128 * 1024 * 1024
+BATCH = 2000  # lines recorded in one transaction (matching.record_lines)
+
+
+@dataclass
+class Imported:
+    """What an import did: lines new to the platform, lines it knew, lines refused."""
+
+    new: int = 0
+    known: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+
+    @property
+    def read(self) -> int:
+        return self.new + self.known + len(self.errors)
+
+    def as_data(self) -> dict[str, object]:
+        return {"new": self.new, "known": self.known, "errors": len(self.errors)}
+
+
+def import_lines(
+    rows: Iterable[tuple[int, StatementLine | LineError]], *, source: LineSource | str
+) -> Imported:
+    """Record the good rows in batches (one transaction each); report the others."""
+    imported = Imported()
+    batch: list[tuple[int, StatementLine]] = []
+    for number, row in rows:
+        if isinstance(row, LineError):
+            imported.errors.append((number, str(row)))
+            continue
+        batch.append((number, row))
+        if len(batch) >= BATCH:
+            _record(batch, source, imported)
+            batch = []
+    if batch:
+        _record(batch, source, imported)
+    imported.errors.sort()
+    return imported
+
+
+def _record(
+    batch: list[tuple[int, StatementLine]], source: LineSource | str, into: Imported
+) -> None:
+    recorded = matching.record_lines([line for _number, line in batch], source=source)
+    into.new += recorded.new
+    for (number, line), row in zip(batch, recorded.lines, strict=True):
+        if row.reference != line.reference:
+            raise AssertionError("record_lines answers one row per line, in order")
+        if (row.amount, row.direction, row.account) != (line.amount, line.direction, line.account):
+            # Known with another amount or account: the bank must explain; nothing changed.
+            into.errors.append(
+                (
+                    number,
+                    f"流水号 {line.reference} 已记录但金额或账户不同，请联系银行核实 / Reference "
+                    f"{line.reference} is recorded with another amount or account: ask the bank",
+                )
+            )
+    into.known += recorded.repeated - len(recorded.conflicts)
+
+
+def import_csv(path: Path) -> Imported:
+    """Import a statement file (UTF-8, optionally with a BOM; docs/bank-interface.md)."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DomainError(
+            f"文件超过 {MAX_CSV_BYTES // 2**20} MiB，请按日期分批导出 / The file is over "
+            f"{MAX_CSV_BYTES // 2**20} MiB: export it from the bank in shorter date ranges",
+            code="too_large",
+            field="file",
+        )
+    with path.open("rb") as raw:
+        digest = sm3_stream(raw).hex()
+    try:
+        with path.open(encoding="utf-8", newline="") as rows:
+            imported = import_lines(parse_csv(rows), source=LineSource.CSV)
+    except UnicodeDecodeError as exc:
+        raise DomainError(
+            f"文件不是 UTF-8 编码（第 {exc.start} 字节），请另存为 UTF-8 / The file is not UTF-8 "
+            f"(byte {exc.start}): save it as UTF-8 and import it again",
+            code="invalid",
+            field="file",
+        ) from exc
+    ledger.append(
+        "deposits.statement.imported",
+        data={"source": "csv", "file": path.name, "sm3": digest, **imported.as_data()},
+    )
+    return imported
+
+
+def pull(*, since: dt.datetime | None = None, bank: Bank | None = None) -> Imported:
+    """Read the bank's JSON feed from ``since`` (default: the last ``PULL_LOOKBACK``) and
+    record every line; ``BankUnavailable`` when the bank does not answer."""
+    since = since or clock.now() - PULL_LOOKBACK
+    try:
+        lines = (bank or bank_http.bank()).statement(since=since)
+        refused: list[tuple[int, str]] = []
+    except bank_http.MalformedStatement as malformed:
+        lines, refused = malformed.lines, malformed.errors
+        for position, why in refused:
+            log.error("statement feed line %d refused: %s", position, why)
+    imported = import_lines(enumerate(lines, start=1), source=LineSource.FEED)
+    imported.errors = refused + imported.errors
+    if imported.new or imported.errors:
+        # A quiet pull (nothing new) leaves no trace; one that found something does.
+        ledger.append(
+            "deposits.statement.pulled",
+            data={"source": "feed", "since": since, **imported.as_data()},
+        )
+    return imported
