@@ -168,10 +168,10 @@ def main() -> None:
         if not database.startswith("PostgreSQL"):
             raise SystemExit("set DATABASE_URL to PostgreSQL: the baseline is its COPY")
         setup.django_setup()
-        from django.db.models import Sum
+        from django.db.models import Count, Sum
 
         from deposits import statement
-        from deposits.models import BookEntry
+        from deposits.models import BankLine, BookEntry
 
         path = work / "statement.csv"
         kinds = _statement(path, _sections(options.sections), _bidders(options.bidders))
@@ -183,7 +183,8 @@ def main() -> None:
         assert imported.new == lines, imported
         assert BookEntry.objects.aggregate(total=Sum("amount"))["total"] == 0
         print(f"database: {database}; {lines:,} lines: {dict(kinds)}")
-        print(f"outcomes: {dict(imported.outcomes)}")
+        outcomes = BankLine.objects.values_list("outcome").annotate(n=Count("pk"))
+        print(f"outcomes: {dict(outcomes)}")
         for name, seconds in (
             ("baseline: COPY into a plain table", baseline),
             ("ggzy: import, match, book, ledger", ours),

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 
 from deposits import alerts, books
 from deposits.bank import StatementLine
@@ -272,13 +273,22 @@ def _ledger(created: list[BankLine], counted: list[Decimal]) -> None:
 
 def _signal_shared_payers(created: list[BankLine]) -> None:
     """One payer account paying for two bidders in a section is deemed collusion [R40]."""
-    pairs = {(row.section, row.counterparty_account) for row in created if row.section}
-    for section, payer in pairs:
-        assert section is not None
-        lines = BankLine.objects.filter(section=section, counterparty_account=payer)
-        bidders = sorted(set(lines.values_list("bidder__credit_code", flat=True)))
-        if len(bidders) < 2:
-            continue
+    sections = sorted({row.section_id for row in created if row.section_id})
+    payers = sorted({row.counterparty_account for row in created if row.section_id})
+    if not sections:
+        return
+    suspicious: set[tuple[int, str]] = set()
+    for chunk in _chunks(payers):
+        suspicious.update(
+            (row["section"], row["counterparty_account"])
+            for row in BankLine.objects.filter(section__in=sections, counterparty_account__in=chunk)
+            .values("section", "counterparty_account")
+            .annotate(bidders=Count("bidder", distinct=True))
+            .filter(bidders__gt=1)
+        )
+    for section_id, payer in sorted(suspicious):
+        lines = BankLine.objects.filter(section_id=section_id, counterparty_account=payer)
+        section = Section.objects.get(pk=section_id)
         alerts.raise_alert(
             key=f"shared_payer:{section.pk}:{payer}",
             kind=AlertKind.SHARED_PAYER,
@@ -291,7 +301,7 @@ def _signal_shared_payers(created: list[BankLine]) -> None:
             evidence={
                 "section": section.code,
                 "payer_account": payer,
-                "bidders": bidders,
+                "bidders": sorted(set(lines.values_list("bidder__credit_code", flat=True))),
                 "lines": sorted(lines.values_list("reference", flat=True)),
             },
         )

@@ -16,6 +16,7 @@ statement  error   — answer 500 to statement requests
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -84,8 +85,10 @@ def _parse(kind: str, spec: Any) -> Fault:
     reason = spec.get("reason", "simulated refusal")
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError(f"{kind}.times: a positive whole number, or null for until reset")
-    if not isinstance(seconds, int | float) or not 0 <= seconds <= MAX_SECONDS:
+    # Request bodies are read with decimals for numbers (money is never a float).
+    if not isinstance(seconds, int | float | Decimal) or not 0 <= seconds <= MAX_SECONDS:
         raise ValueError(f"{kind}.seconds: 0 to {MAX_SECONDS:g}")
+    seconds = float(seconds)
     if not isinstance(reason, str) or len(reason) > 200:
         raise ValueError(f"{kind}.reason: text up to 200 characters")
     return Fault(spec["mode"], times, float(seconds), reason)
