@@ -16,8 +16,8 @@ statement  error   — answer 500 to statement requests
 from __future__ import annotations
 
 import threading
-from decimal import Decimal
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any
 
 MODES = {

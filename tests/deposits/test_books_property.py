@@ -179,8 +179,13 @@ def test_the_books_balance_and_agree_with_the_bank_whatever_happens(
     for payer in payers:
         bank.open_account(payer.account, payer.organisation.name, "100000000.00")
     bank.open_account(STRANGER, "某某咨询公司", "100000000.00")
+
+    class OnThisSection(DepositsMachine):
+        def __init__(self) -> None:
+            super().__init__(bidding, payers, bank)
+
     run_state_machine_as_test(
-        lambda: DepositsMachine(bidding, payers, bank),
+        OnThisSection,
         settings=hypothesis_settings(
             max_examples=EXAMPLES,
             stateful_step_count=16,
