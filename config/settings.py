@@ -376,6 +376,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("API_ANON_RATE", default="120/minute"),
         "login": env.str("API_LOGIN_RATE", default="10/minute"),
+        # Guesses at a guarantee's verification code (page and API share it).
+        "verify": env.str("GUARANTEE_VERIFY_RATE", default="10/minute"),
     },
     # X-Forwarded-For is trusted only as far as our own proxies, as for axes and the ledger:
     # without this DRF takes the header whole and a client picks its own throttle identity.

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import api as accounts_api
 from bidding import api as bidding_api
+from deposits import guarantee_api
 from ggzy import api
 from realtime import api as hall_api
 from trading import api as trading_api
@@ -45,6 +46,13 @@ api_patterns = [
     path("bids", bidding_api.BidList.as_view(), name="bids"),
     path("bids/<uuid:pk>/receipt", bidding_api.ReceiptView.as_view(), name="receipt"),
     path("bids/<uuid:pk>/withdraw", bidding_api.WithdrawView.as_view(), name="withdraw"),
+    path("guarantees", guarantee_api.GuaranteeCollection.as_view(), name="guarantees"),
+    path("guarantees/verify", guarantee_api.GuaranteeVerify.as_view(), name="guarantee-verify"),
+    path(
+        "guarantees/<str:number>/revoke",
+        guarantee_api.GuaranteeRevoke.as_view(),
+        name="guarantee-revoke",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Public, like the schema: see ggzy.api.ApiDocsView for its content-security policy.
     path(
@@ -61,6 +69,7 @@ urlpatterns = [
     path("bidding/", include("bidding.urls")),
     path("halls/", include("realtime.urls")),
     path("deposits/", include("deposits.urls")),
+    path("guarantees/", include("deposits.guarantee_urls")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -382,6 +382,7 @@ class AlertKind(models.TextChoices):
     REFUND_DUE_SOON = "refund_due_soon", _("A refund falls due soon")
     REFUND_OVERDUE = "refund_overdue", _("A refund is overdue [R35, R57]")
     CALENDAR_UNKNOWN = "calendar_unknown", _("Working days unknown for a year")
+    GUARANTEE_REVOKED = "guarantee_revoked", _("A guarantee revoked after the deadline [R35]")
 
 
 class Alert(models.Model):
@@ -445,9 +446,16 @@ class GuaranteeStatus(models.TextChoices):
 
 
 class Guarantee(models.Model):
-    """An electronic guarantee (电子保函) accepted in place of a cash deposit."""
+    """An electronic guarantee (电子保函) accepted in place of a cash deposit.
 
-    number = models.CharField(_("guarantee number"), max_length=64, unique=True)
+    ``payload`` is the issuer's signed JSON exactly as accepted (canonical form, so
+    ``ggzy_core.guarantee.payload_bytes(payload)`` gives back the signed bytes) and
+    ``signature`` the issuer's SM2 signature over them. Numbers are the issuer's: unique per
+    issuer, not across issuers (docs/guarantees.md)."""
+
+    number = models.CharField(_("guarantee number"), max_length=64, db_index=True)
+    # Kept in clear: an issuer that lost the answer to its submission gets the code again
+    # from its retry (docs/guarantees.md). Never in the ledger or a log.
     verification_code = models.CharField(_("verification code"), max_length=16)
     issuer = models.ForeignKey(
         Issuer, verbose_name=_("issuer"), on_delete=models.PROTECT, related_name="guarantees"
@@ -473,26 +481,65 @@ class Guarantee(models.Model):
     )
     received_at = models.DateTimeField(_("received at"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # The issuer's signed revocation request (path, timestamp, nonce, body, signature), kept
+    # so anyone can check it later.
+    revocation = models.JSONField(_("signed revocation"), null=True, blank=True)
+    revoked_after_deadline = models.BooleanField(_("revoked after the deadline"), default=False)
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("electronic guarantee")
         verbose_name_plural = _("electronic guarantees")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "number"], name="one_guarantee_per_number")
+        ]
+        indexes = [models.Index(fields=["section", "bidder"], name="guarantee_section_bidder")]
 
     def __str__(self) -> str:
         return self.number
 
 
-class GuaranteeClaim(models.Model):
-    """A claim (forfeiture) sent to the issuer, and what the issuer answered."""
+class IssuerNonce(models.Model):
+    """A nonce an issuer's request used, kept while its timestamp could still be accepted:
+    the same signed request sent again is refused."""
 
+    issuer = models.ForeignKey(
+        Issuer, verbose_name=_("issuer"), on_delete=models.CASCADE, related_name="+"
+    )
+    nonce = models.CharField(_("nonce"), max_length=64)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("issuer request nonce")
+        verbose_name_plural = _("issuer request nonces")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "nonce"], name="one_use_per_issuer_nonce")
+        ]
+
+    def __str__(self) -> str:
+        return self.nonce
+
+
+class GuaranteeClaim(models.Model):
+    """A claim (forfeiture) sent to the issuer, and what the issuer answered. ``key`` is the
+    claim id the issuer sees and its idempotency key: however often the platform sends the
+    claim, the issuer records it once."""
+
+    key = models.UUIDField(_("claim id"), unique=True, default=uuid.uuid4, editable=False)
     guarantee = models.OneToOneField(
         Guarantee, verbose_name=_("guarantee"), on_delete=models.PROTECT, related_name="claim"
     )
     forfeiture = models.OneToOneField(
         Forfeiture, verbose_name=_("forfeiture"), on_delete=models.PROTECT, related_name="claim"
     )
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    amount = models.DecimalField(_("amount claimed (yuan)"), max_digits=18, decimal_places=2)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("first sent at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     issuer_reference = models.CharField(_("issuer reference"), max_length=64, blank=True)
+    # The issuer's signed answer: its canonical JSON and its SM2 signature (hex).
+    answer = models.JSONField(_("issuer answer"), null=True, blank=True)
+    answer_signature = models.CharField(_("answer signature"), max_length=160, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
 
@@ -501,4 +548,4 @@ class GuaranteeClaim(models.Model):
         verbose_name_plural = _("guarantee claims")
 
     def __str__(self) -> str:
-        return f"claim {self.guarantee_id}"
+        return f"claim {self.key}"

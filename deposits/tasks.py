@@ -8,6 +8,9 @@ from celery import shared_task
 
 from deposits import reconciliation, refunds, statement, watch
 from deposits.bank import BankUnavailable
+from deposits.guarantee_claims import send_guarantee_claim
+
+__all__ = ["check_books", "pull_statement", "send_guarantee_claim", "sweep"]
 
 log = logging.getLogger(__name__)
 

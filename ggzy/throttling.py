@@ -65,3 +65,14 @@ class LoginAttemptThrottle(_ExactWait):
         digest = hashlib.sha256(str(username)[:256].encode()).hexdigest()[:32]
         ident = f"{digest}_{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class VerificationThrottle(_ExactWait):
+    """Attempts at a guarantee's verification code, per address, signed in or not: scope
+    ``verify``. The public verification page and API share the bucket, so a guesser gains
+    nothing by switching between them."""
+
+    scope = "verify"
+
+    def get_cache_key(self, request: Request, view: APIView | None) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -231,3 +231,58 @@ def bank_simulator(
             yield BankSimulator(url, process, log_path)
         finally:
             stop(process)
+
+
+@dataclass(frozen=True)
+class IssuerSimulator:
+    """A running issuer simulator (simulators/issuer) and the calls the tests make to it."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    credit_code: str
+
+    def control(self, path: str, body: object = None) -> dict[str, object]:
+        answer = requests.post(self.url + path, json=body or {}, timeout=60)
+        answer.raise_for_status()
+        return dict(answer.json())
+
+    def public_key_pem(self) -> str:
+        return requests.get(self.url + "/key", timeout=10).text
+
+    def claims(self) -> list[dict[str, object]]:
+        return list(requests.get(self.url + "/_control/claims", timeout=10).json()["claims"])
+
+
+@contextmanager
+def issuer_simulator(
+    var_dir: Path, *, credit_code: str | None = None, platform_key: Path | None = None
+) -> Iterator[IssuerSimulator]:
+    """The issuer simulator in its own process on a free port; stopped afterwards."""
+    from ggzy_core.credit_code import check_character
+
+    code = credit_code or "91110000MA01GUAR0" + check_character("91110000MA01GUAR0")
+    port = free_port()
+    log_path = var_dir / f"issuer-{port}.log"
+    command = [sys.executable, "-m", "simulators.issuer", "--port", str(port)]
+    command += ["--credit-code", code]
+    if platform_key is not None:
+        command += ["--platform-key", str(platform_key)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if requests.get(url + "/key", timeout=2).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass  # not listening yet
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the issuer simulator did not start: {log_path.read_text()[-2000:]}"
+                    )
+                time.sleep(0.1)
+            yield IssuerSimulator(url, process, code)
+        finally:
+            stop(process)
