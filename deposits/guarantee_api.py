@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from deposits import guarantees
 from deposits.guarantee_terms import MAX_DOCUMENT_BYTES, MAX_PAYLOAD_BYTES
-from deposits.issuers import IssuerAuthenticationError, SignedRequest
+from deposits.issuers import IssuerAuthenticationError, SignedRequest, require_headers
 from deposits.models import Guarantee, Issuer
 from ggzy.errors import DomainError
 from ggzy.log import mark_refusal
@@ -79,6 +79,11 @@ def _signed(request: Request, content: bytes) -> SignedRequest:
     )
 
 
+def _field(request: Request, name: str) -> object:
+    data: Any = request.data
+    return data.get(name) if hasattr(data, "get") else None
+
+
 def _part(request: Request, name: str, limit: int) -> bytes:
     """A multipart part as bytes: a file part, or (the payload only) a plain field."""
     upload = request.FILES.get(name)
@@ -91,7 +96,7 @@ def _part(request: Request, name: str, limit: int) -> bytes:
                 field=name,
             )
         return bytes(upload.read())
-    value = request.data.get(name)
+    value = _field(request, name)
     if isinstance(value, str) and name == "payload":
         data = value.encode("utf-8")
         if len(data) > limit:
@@ -105,7 +110,7 @@ def _part(request: Request, name: str, limit: int) -> bytes:
 
 
 def _signature(request: Request) -> bytes:
-    value = request.data.get("signature")
+    value = _field(request, "signature")
     try:
         if not isinstance(value, str) or len(value) > 160:
             raise ValueError(value)
@@ -190,6 +195,7 @@ class GuaranteeCollection(IssuerView):
     def post(self, request: Request) -> Response:
         try:
             _content_length(request, MAX_SUBMISSION_BYTES)
+            require_headers(_signed(request, b""))  # who asks, before the body is parsed
             payload = _part(request, "payload", MAX_PAYLOAD_BYTES)
             document = _part(request, "document", MAX_DOCUMENT_BYTES)
             signature = _signature(request)

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Coalesce
 
-from accounts.models import Person, Role
+from accounts.models import Person
+from deposits import access
 from deposits.issuer_gateway import (
     ClaimAnswer,
     IssuerGateway,
@@ -58,16 +59,18 @@ def guarantee_claim(
 ) -> GuaranteeClaim:
     """Claim the guarantee for a forfeiture staff decided; the claim goes to the issuer after
     commit (``send_guarantee_claim``). The same decision claimed again answers the same claim."""
-    if not (actor.is_superuser or actor.role == Role.STAFF):
-        raise DomainError(
-            "只有交易中心工作人员可以向出具机构索赔 / Only centre staff claim on guarantees",
-            code="forbidden",
-        )
     locked = (
         Guarantee.objects.select_for_update(of=("self",))
-        .select_related("section", "issuer", "bidder")
+        .select_related("section__project", "issuer", "bidder")
         .get(pk=guarantee.pk)
     )
+    if not access.decides_section(actor, locked.section):
+        raise DomainError(
+            "只有主持该标段的交易中心工作人员可在投标截止后索赔（截止前撤回投标应退还保证金 [R35]）"
+            " / Only the hosting centre's staff may claim on a guarantee, after the bid deadline "
+            "(a bid withdrawn before it gets its deposit back [R35])",
+            code="forbidden",
+        )
     if forfeiture.section_id != locked.section_id or forfeiture.bidder_id != locked.bidder_id:
         raise DomainError(
             "该没收决定针对的标段或投标人与保函不符 / The forfeiture is for another section or "
@@ -90,12 +93,6 @@ def guarantee_claim(
         )
     section = locked.section
     now = clock.now()
-    if now < section.bid_deadline:
-        raise DomainError(
-            "投标截止前不能索赔：截止前撤回投标应退还保证金 [R35] / No claim before the bid "
-            "deadline: a bid withdrawn before it gets its deposit back [R35]",
-            code="conflict",
-        )
     if not _claimable(locked):
         raise DomainError(
             f"保函已{locked.get_status_display()}，不能索赔 / The guarantee is {locked.status} "

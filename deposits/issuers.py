@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 
 from accounts.credit_code import normalise, validate_credit_code
-from accounts.models import Person, Role
+from accounts.models import Person
+from deposits import access
 from deposits.models import Issuer, IssuerKind, IssuerNonce
 from ggzy import clock
 from ggzy.errors import DomainError
@@ -72,7 +72,7 @@ def issuer_actor(issuer: Issuer) -> ledger.Actor:
 
 def _require_staff(actor: Person | None) -> None:
     # None: operations at the command line (the ledger records "system").
-    if actor is not None and not (actor.is_superuser or actor.role == Role.STAFF):
+    if actor is not None and not access.decides_money(actor):
         raise DomainError(
             "只有交易中心工作人员可以管理保函出具机构 / Only centre staff manage guarantee issuers",
             code="forbidden",
@@ -223,9 +223,8 @@ def _refuse(
     return IssuerAuthenticationError(f"{zh} / {en}", code=code, field=field, status=status)
 
 
-def issuer_authenticate(*, request: SignedRequest) -> Issuer:
-    """The registered, active issuer that signed ``request``; its nonce is spent (committed
-    on its own, so a request refused later still cannot be sent again)."""
+def require_headers(request: SignedRequest) -> None:
+    """All four authentication headers, before anything else about the request is read."""
     if not all((request.issuer, request.timestamp, request.nonce, request.signature)):
         raise _refuse(
             "缺少出具机构认证头",
@@ -234,6 +233,12 @@ def issuer_authenticate(*, request: SignedRequest) -> Issuer:
             code="not_authenticated",
             field=protocol.HEADER_ISSUER,
         )
+
+
+def issuer_authenticate(*, request: SignedRequest) -> Issuer:
+    """The registered, active issuer that signed ``request``; its nonce is spent (committed
+    on its own, so a request refused later still cannot be sent again)."""
+    require_headers(request)
     issuer = Issuer.objects.filter(credit_code=request.issuer.strip().upper()[:18]).first()
     if issuer is None:
         raise _refuse(
@@ -323,13 +328,3 @@ def verify_hex(key: sm2.SM2PublicKey, message: bytes, signature_hex: str) -> boo
     except ValueError:
         return False
     return key.verify(message, signature)
-
-
-def describe(issuer: Issuer) -> dict[str, Any]:
-    return {
-        "name": issuer.name,
-        "credit_code": issuer.credit_code,
-        "kind": issuer.kind,
-        "fingerprint": issuer.key_fingerprint,
-        "active": issuer.is_active,
-    }

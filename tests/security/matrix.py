@@ -323,6 +323,12 @@ ROWS: dict[str, Row] = {
     "admin:view_on_site": Row({"GET": same("DDDDDNDDN"), "POST": same("DDDDDNDDN")}),
     "api:bids": Row({"GET": same("DAAAAAAAA")}),
     "api:docs": Row({"GET": same("AAAAAAAAA")}),
+    # Issuers authenticate by an SM2-signed request, not as people: a session or token is
+    # not an issuer, whoever holds it (docs/guarantees.md).
+    "api:guarantees": Row({"POST": same("DDDDDDDDD")}),
+    "api:guarantee-revoke": Row({"POST": same("DDDDDDDDD")}),
+    # Public, but only with a guarantee's number and code: anything else is the same 404.
+    "api:guarantee-verify": Row({"GET": same("NNNNNNNNN")}),
     "api:hall": Row({"GET": same("AAAAAAAAA")}),
     "api:hall-advance": Row({"POST": same("DDDDDRDDR")}),
     "api:hall-answer": Row({"POST": same("DRRRRRRRR")}),
@@ -359,6 +365,8 @@ ROWS: dict[str, Row] = {
     # The bank's signed callback: no person is the bank; without its HMAC-SM3 signature
     # everyone gets 401, and the answer names no line, deposit or bidder.
     "deposits:bank_callback": Row({"POST": same("DDDDDDDDD")}),
+    # The public verification form; without a number and its code it shows nothing.
+    "guarantees:verify": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
     "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
     # Lists public facts (code, name, opening time, stage) of the halls one hosts, supervises

@@ -67,6 +67,7 @@ ROUTE_OBJECTS: dict[str, Kwargs] = {
         "code": w.section.code,
         "pk": w.hall_objection.pk if w.hall_objection else MISSING_ID,
     },
+    "api:guarantee-revoke": lambda w: {"number": "BH2026000001"},
     "trading:download": lambda w: {"pk": w.document.pk},
     "trading:section_new": lambda w: {"project_pk": w.project.pk},
     "trading:manage": _section_pk,
