@@ -4,7 +4,9 @@ release and what the ledger keeps."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -26,6 +28,8 @@ from tests.deposits.guarantee_world import (
     submit,
     terms_for,
 )
+from tests.factories import credit_code
+from tests.ggzy_core.gm.helpers import openssl, requires_openssl
 from tests.tools import nothing_changes
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 from trading.models import Section, SectionStatus
@@ -366,3 +370,37 @@ def test_a_larger_guarantee_still_covers_and_the_newest_is_named(
         )
     assert newer.amount == Decimal("1000000.00")
     assert guarantees.cover(section, bidder) == newer
+
+
+@pytest.mark.openssl
+@requires_openssl
+def test_a_guarantee_signed_with_the_openssl_command_is_accepted(
+    section: Section,  # noqa: F811
+    bidders: list[Bidder],  # noqa: F811
+    signer: Signer,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """An issuer needs no code of ours: OpenSSL 3 makes the key and signs the payload."""
+    key = tmp_path / "issuer.pem"
+    key.write_bytes(openssl("genpkey", "-algorithm", "SM2"))
+    issuer = guarantees.issuer_register(
+        name="用OpenSSL的银行",
+        credit_code=credit_code(),
+        kind="bank",
+        public_key_pem=openssl("pkey", "-in", key, "-pubout").decode(),
+        claim_url="",
+        actor=None,
+    )
+    made = issued(signer, terms_for(section, bidders[0].organisation, signer))  # the document
+    payload = json.loads(made.payload)
+    payload["issuer"] = issuer.credit_code
+    data = canonical(payload)
+    (tmp_path / "payload.json").write_bytes(data)
+    signature = openssl(
+        "pkeyutl", "-sign", "-inkey", key, "-rawin", "-digest", "sm3",
+        "-pkeyopt", "distid:1234567812345678", "-in", tmp_path / "payload.json",
+    )  # fmt: skip
+    guarantee = guarantees.guarantee_submit(
+        issuer=issuer, payload=data, signature=signature, document=made.document
+    )
+    assert guarantee.status == GuaranteeStatus.VALID
