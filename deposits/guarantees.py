@@ -210,6 +210,13 @@ def guarantee_revoke(*, issuer: Issuer, number: str, request: SignedRequest) -> 
     the guarantee should have been irrevocable for the bid validity: the revocation is
     recorded, flagged for staff (it may lead to forfeiture [R35]) and the guarantee may
     still be claimed. Revoking a revoked guarantee again answers it unchanged."""
+    if not issuer.is_active:
+        raise terms.refuse(
+            "该保函出具机构已停用",
+            "This issuer is deactivated and may not revoke guarantees; contact the trading centre",
+            field="issuer",
+            code="issuer_inactive",
+        )
     key = sm2.load_public_key(issuer.public_key_pem.encode("ascii"))
     if request.issuer != issuer.credit_code or not verify_hex(
         key, request.message(), request.signature
