@@ -60,6 +60,7 @@ urlpatterns = [
     path("", include("trading.urls")),
     path("bidding/", include("bidding.urls")),
     path("halls/", include("realtime.urls")),
+    path("deposits/", include(("deposits.page_urls", "deposits"), namespace="deposits")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -49,8 +49,12 @@ def held_accept(*, line: BankLine, actor: Person, reason: str) -> BankLine:
             field="reason",
         )
     with transaction.atomic():
+        # Lock the line alone: PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer joins to its (optional) section and bidder.
         locked = (
-            BankLine.objects.select_for_update().select_related("section", "bidder").get(pk=line.pk)
+            BankLine.objects.select_for_update(of=("self",))
+            .select_related("section", "bidder")
+            .get(pk=line.pk)
         )
         if locked.outcome != LineOutcome.HELD_REVIEW or locked.section is None:
             raise DomainError(
