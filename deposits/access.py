@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accounts.models import OrganisationKind, Role
-from deposits.models import Alert, BankLine, Refund
+from deposits.models import Alert, BankLine, LineDirection, Refund
 from ggzy import clock
 from trading import access as trading_access
 from trading.models import Section
@@ -90,7 +90,14 @@ def visible(user: Any, *, via: str = "section") -> Q:
 
 
 def lines_for(user: Any) -> QuerySet[BankLine]:
-    return BankLine.objects.filter(visible(user))
+    # A payout line names no section, but pays a refund that may: the refund of a bid
+    # withdrawn before the deadline [R35] would tell who had paid, so it stays sealed too.
+    sealed_payouts = (
+        Refund.objects.exclude(visible(user)).exclude(bank_reference="").values("bank_reference")
+    )
+    return BankLine.objects.filter(visible(user)).exclude(
+        direction=LineDirection.DEBIT, reference__in=sealed_payouts
+    )
 
 
 def refunds_for(user: Any) -> QuerySet[Refund]:
