@@ -131,7 +131,7 @@ def _text(value: Any) -> str:
 
 @login_required
 @require_safe
-def report_xlsx(request: HttpRequest) -> HttpResponse:
+def report_xlsx(request: HttpRequest) -> HttpResponse | FileResponse:
     refusal = overseer_refusal(request)
     if refusal is not None:
         return refusal

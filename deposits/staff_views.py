@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organisation, Person
 from deposits import access, decisions, positions, refunds, reports
-from deposits.forms import ForfeitForm, LineFilterForm, ReasonForm
+from deposits.forms import MAX_REASON_CHARS, ForfeitForm, LineFilterForm, ReasonForm
 from deposits.models import BankLine, Forfeiture, LineOutcome, RefundStatus
 from deposits.views import refused
 from ggzy import clock
@@ -251,7 +251,7 @@ def _decide(request: HttpRequest, action: Any, success: str) -> None:
 def _form_error(form: Any) -> str:
     if "reason" in form.errors:
         return _("Write the reason (at most %(limit)s characters): it is kept in the ledger.") % {
-            "limit": ReasonForm.base_fields["reason"].max_length
+            "limit": MAX_REASON_CHARS
         }
     return _("The form was incomplete: reload the page and try again.")
 

@@ -58,13 +58,8 @@ def deposit_state(context: template.Context, section: Section) -> dict[str, Any]
     """The signed-in bidder's own position in ``section`` (never another organisation's)."""
     user = context.get("user")
     organisation = getattr(user, "organisation", None)
-    own = (
-        user is not None
-        and user.is_authenticated
-        and user.role == Role.BIDDER
-        and organisation is not None
-    )
+    own = user is not None and user.is_authenticated and user.role == Role.BIDDER
     return {
         "section": section,
-        "position": positions.of(section, organisation) if own else None,
+        "position": positions.of(section, organisation) if own and organisation else None,
     }
