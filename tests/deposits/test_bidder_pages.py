@@ -165,12 +165,16 @@ def test_staff_and_tenderees_are_refused_the_notice_with_where_to_go(
     section: Section, staff: Person, tenderee: Person
 ) -> None:
     staff_answer = client_for(staff).get(notice_url(section))
-    tenderee_answer = client_for(tenderee).get(notice_url(section))
+    tenderee_answer = client_for(tenderee).get(
+        notice_url(section), headers={"accept-language": "en"}
+    )
 
     assert staff_answer.status_code == 403
     assert reverse("deposits:staff") in staff_answer.content.decode()
     assert tenderee_answer.status_code == 403
+    assert '<html lang="en">' in tenderee_answer.content.decode()
     assert "administrator" in tenderee_answer.content.decode()
+    assert '<html lang="zh-hans">' in staff_answer.content.decode()
 
 
 def test_a_missing_section_is_not_found(payers: list[Payer]) -> None:
@@ -204,6 +208,7 @@ def test_a_wrong_basic_account_number_is_refused_with_the_rule(payers: list[Paye
     )
 
     assert response.status_code == 200
+    assert '<html lang="zh-hans">' in response.content.decode()
     assert "8 to 32 digits" in response.content.decode()
     assert BasicAccount.objects.get(organisation=payers[0].organisation).number == payers[0].account
 
