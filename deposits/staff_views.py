@@ -111,7 +111,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "decides": access.decides_money(user),
         "limit": LIST_LIMIT,
         "books_check": last_books_check(),
-        "accept_form": ReasonForm(),
     }
     return render(request, "deposits/staff.html", context)
 
