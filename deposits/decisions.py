@@ -49,15 +49,19 @@ def held_accept(*, line: BankLine, actor: Person, reason: str) -> BankLine:
             field="reason",
         )
     with transaction.atomic():
+        # Lock the line alone: PostgreSQL refuses FOR UPDATE on the nullable side of the
+        # outer joins to its (optional) section and bidder.
         locked = (
-            BankLine.objects.select_for_update().select_related("section", "bidder").get(pk=line.pk)
+            BankLine.objects.select_for_update(of=("self",))
+            .select_related("section", "bidder")
+            .get(pk=line.pk)
         )
         if locked.outcome != LineOutcome.HELD_REVIEW or locked.section is None:
             raise DomainError(
                 "这笔款项不在待审核状态 / This money is not held for review", code="conflict"
             )
         section, bidder = locked.section, locked.bidder
-        assert bidder is not None  # a line with a section has its bidder
+        assert bidder is not None  # nosec B101 # a line with a section has its bidder
         held = books.held_account(locked)
         _refuse_if_refunding(held)
         deposit = books.deposit_account(section, bidder)

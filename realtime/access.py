@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.models import Role
+from deposits import access as deposits_access
 from realtime.models import Hall
 from trading import access as trading_access
 
@@ -41,6 +42,12 @@ def is_host(user: Any, hall: Hall) -> bool:
 
 def is_regulator(user: Any, hall: Hall) -> bool:
     return trading_access.is_overseer(user, hall.section.project) and user.role == Role.REGULATOR
+
+
+def sees_deposits(user: Any, hall: Hall) -> bool:
+    """Every bidder's deposit state in the bidder list: the host, the regulator and the
+    tenderee (agency), once the deadline has passed (deposits.access decides)."""
+    return deposits_access.sees_section(user, hall.section)
 
 
 def answers_objections(user: Any, hall: Hall) -> bool:

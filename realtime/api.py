@@ -80,6 +80,16 @@ class HallBidderSerializer(serializers.Serializer):
     queue = serializers.IntegerField(
         allow_null=True, help_text="place in the decryption queue (1 first); null: not queued"
     )
+    deposit = inline_serializer(
+        "HallBidderDeposit",
+        {
+            "state": serializers.CharField(help_text="deposits.positions.State"),
+            "covered": serializers.BooleanField(help_text="the deposit requirement is met"),
+        },
+        required=False,
+        help_text="only for the host, the regulator and the tenderee (every row) and for a "
+        "bidder (its own row)",
+    )
 
 
 class ReadingRowSerializer(serializers.Serializer):

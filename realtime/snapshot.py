@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import F
 
+from deposits import positions
 from ggzy import clock
 from realtime import access, guide, rules
 from realtime.hall import statuses
@@ -33,6 +34,31 @@ def record_state(hall: Hall) -> str:
     if hall.stage != HallStage.CLOSED:
         return ""
     return "signed" if hall.record_signature else "pending"
+
+
+def with_deposits(hall: Hall, user: Any, bidders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bidder table with each bid's deposit state (``deposit``: state and whether the
+    requirement is met) for those who see the section's deposits — the host, the regulator,
+    the tenderee, after the deadline — and a bidder's own row for that bidder; nobody else
+    learns another bidder's deposit [E21]."""
+    everyone = access.sees_deposits(user, hall)
+    organisation_id = getattr(user, "organisation_id", None) if user.is_authenticated else None
+    if not everyone and organisation_id is None:
+        return bidders
+    openings = dict(hall.openings.values_list("bid_id", "bid__organisation_id"))
+    owners = {str(bid): owner for bid, owner in openings.items()}
+    shown = [owner for owner in owners.values() if everyone or owner == organisation_id]
+    if not shown:
+        return bidders
+    states = positions.positions(hall.section, sorted(set(shown)))
+    rows = []
+    for row in bidders:
+        owner = owners.get(row["bid"])
+        if owner in states:
+            position = states[owner]
+            row = {**row, "deposit": {"state": position.state, "covered": position.covered}}
+        rows.append(row)
+    return rows
 
 
 def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
@@ -64,7 +90,7 @@ def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
             if section.price_ceiling is not None
             else None,
         },
-        "bidders": statuses(hall),
+        "bidders": with_deposits(hall, user, statuses(hall)),
         "reading": hall.reading if shows_reading else None,
         "reading_sm3": hall.reading_sm3 if shows_reading else "",
         "answers": [

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from deposits.positions import LABELS as DEPOSIT_LABELS
 from ggzy_core.gm.envelope import sheet
 from realtime import access, attendance, guide, stages
 from realtime.models import Decision, Hall, HallStage, OpeningStatus
@@ -30,6 +31,7 @@ def _labels() -> dict[str, Any]:
         },
         "statuses": {value: str(label) for value, label in OpeningStatus.choices},
         "decisions": {value: str(label) for value, label in Decision.choices},
+        "deposits": {state: str(label) for state, label in DEPOSIT_LABELS.items()},
         "roles": {
             "host": _("Host"),
             "bidder": _("Bidder"),

@@ -287,14 +287,27 @@
     const body = $("bidders-body");
     if (!state.bidders.length) return;
     const me = mine();
+    // The deposit column: the server sends a row's deposit only to those who may see it
+    // (host, regulator, tenderee: every row; a bidder: its own row).
+    const deposits = state.bidders.some((b) => b.deposit);
+    show("bidders-deposit", deposits);
     body.replaceChildren(...state.bidders.slice().sort((a, b) => a.sequence - b.sequence).map((b) => {
-      const tr = row([
+      const cells = [
         td(b.sequence, "num"),
         td(b.bidder, "name"),
         td(b.signed_in ? `✓ ${M.yes}` : "—"),
         td(badge(b.status, L.statuses[b.status])),
         td(b.queue ? M.queue.replace("%(position)s", b.queue) : "—"),
-      ]);
+      ];
+      if (deposits) {
+        const deposit = b.deposit
+          ? badge(`deposit ${b.deposit.covered ? "covered" : "uncovered"}`, L.deposits[b.deposit.state])
+          : "—";
+        const cell = td(deposit, "deposit");
+        if (b.deposit) cell.dataset.depositState = b.deposit.state;
+        cells.push(cell);
+      }
+      const tr = row(cells);
       tr.dataset.bid = b.bid;
       if (me && me.bid === b.bid) tr.classList.add("mine");
       return tr;

@@ -101,6 +101,123 @@ ROWS: dict[str, Row] = {
             "PUT": same("DDDDDADDA"),
         }
     ),
+    "/admin/deposits/alert/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/bankline/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/basicaccount/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/bookaccount/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/booktransaction/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/calendarday/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/forfeiture/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/guarantee/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/guaranteeclaim/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/interestrate/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/issuer/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/refund/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
+    "/admin/deposits/subaccount/<path:object_id>/": Row(
+        {
+            "DELETE": same("DDDDDADDA"),
+            "GET": same("DDDDDADDA"),
+            "PATCH": same("DDDDDADDA"),
+            "POST": same("DDDDDADDA"),
+            "PUT": same("DDDDDADDA"),
+        }
+    ),
     "/admin/knox/authtoken/<path:object_id>/": Row(
         {
             "DELETE": same("DDDDDADDA"),
@@ -252,6 +369,174 @@ ROWS: dict[str, Row] = {
     "admin:axes_accesslog_changelist": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
     "admin:axes_accesslog_delete": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
     "admin:axes_accesslog_history": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
+    # Deposits in admin (deposits/admin.py): read-only but for the interest rates and the
+    # calendar days, which go through deposits.reference_data. A row of a section is not
+    # found before its deadline, by anyone [E21, E27]; the world has no guarantee claim.
+    "admin:deposits_alert_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_alert_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_alert_changelist": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_alert_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_alert_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_bankline_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_bankline_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_bankline_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_bankline_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_bankline_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_basicaccount_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_basicaccount_change": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_basicaccount_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_basicaccount_delete": Row(
+        {"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_basicaccount_history": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_bookaccount_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_bookaccount_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_bookaccount_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_bookaccount_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_bookaccount_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_booktransaction_add": Row(
+        {"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_booktransaction_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_booktransaction_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_booktransaction_delete": Row(
+        {"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_booktransaction_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_calendarday_add": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_calendarday_change": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_calendarday_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_calendarday_delete": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_calendarday_history": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_forfeiture_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_forfeiture_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_forfeiture_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_forfeiture_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_forfeiture_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_guarantee_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_guarantee_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_guarantee_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_guarantee_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_guarantee_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_guaranteeclaim_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_guaranteeclaim_change": Row(
+        {"GET": same("DDDDDNDDN"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_guaranteeclaim_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_guaranteeclaim_delete": Row(
+        {"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_guaranteeclaim_history": Row(
+        {"GET": same("DDDDDNDDN"), "POST": same("DDDDDNDDN")}
+    ),
+    "admin:deposits_interestrate_add": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_interestrate_change": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_interestrate_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_interestrate_delete": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_interestrate_history": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_issuer_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_issuer_change": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_issuer_changelist": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_issuer_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_issuer_history": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_refund_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_refund_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_refund_changelist": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
+    "admin:deposits_refund_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_refund_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
+    "admin:deposits_subaccount_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_subaccount_change": Row(
+        {"GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"), "POST": same("DDDDDDDDD")}
+    ),
+    "admin:deposits_subaccount_changelist": Row(
+        {"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}
+    ),
+    "admin:deposits_subaccount_delete": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "admin:deposits_subaccount_history": Row(
+        {
+            "GET": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+            "POST": ("DDDDDNDDN", "DDDDDADDA", "DDDDDADDA"),
+        }
+    ),
     "admin:index": Row({"GET": same("DDDDDADDA"), "POST": same("DDDDDADDA")}),
     "admin:jsi18n": Row({"GET": same("DDDDDADDA")}),
     "admin:knox_authtoken_add": Row({"GET": same("DDDDDDDDA"), "POST": same("DDDDDDDDA")}),
@@ -367,6 +652,31 @@ ROWS: dict[str, Row] = {
     "deposits:bank_callback": Row({"POST": same("DDDDDDDDD")}),
     # The public verification form; without a number and its code it shows nothing.
     "guarantees:verify": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    # A bidder's own basic account [R26]: its administrators change it (make_bidder makes
+    # every world bidder one); everyone else is refused with where to go.
+    "deposits:basic_account": Row({"GET": same("DAADDDDDD"), "POST": same("DAADDDDDD")}),
+    # [R35, R74] The hosting centre decides, after the deadline; the regulator and the
+    # tenderee see the section's deposits but may not (403, with why); before the deadline the
+    # section's deposits are not there for anyone.
+    "deposits:forfeit": Row({"POST": ("DNNNNNNNN", "DNNDNADNA", "DNNDNADNA")}),
+    # A line of the section: not found before the deadline, nor by anyone who does not
+    # oversee the money; the regulator reads it and is refused the decision.
+    "deposits:line_accept": Row({"POST": ("DNNNNNNNN", "DNNNNADNA", "DNNNNADNA")}),
+    "deposits:line_return": Row({"POST": ("DNNNNNNNN", "DNNNNADNA", "DNNNNADNA")}),
+    # A bidder's own deposits, whoever else has paid; nobody else has any.
+    "deposits:mine": Row({"GET": same("DAADDDDDD")}),
+    # The payment notice is always the asking bidder's own (another bidder gets its own,
+    # empty): it never tells whether anyone else paid [E21].
+    "deposits:notice": Row({"GET": same("DAADDDDDD")}),
+    # The centre and the regulator; each line filtered by deposits.access (nothing of a
+    # section before its deadline).
+    "deposits:report_csv": Row({"GET": same("DDDDDAADA")}),
+    "deposits:report_xlsx": Row({"GET": same("DDDDDAADA")}),
+    "deposits:staff": Row({"GET": same("DDDDDAADA")}),
+    # Not there before the deadline, for anyone; afterwards the section's overseers and
+    # tenderee.
+    "deposits:staff_section": Row({"GET": ("DNNNNNNNN", "DNNANAANA", "DNNANAANA")}),
+    "deposits:sub_account": Row({"POST": same("DAADDDDDD")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
     "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
     # Lists public facts (code, name, opening time, stage) of the halls one hosts, supervises

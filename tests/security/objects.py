@@ -68,6 +68,12 @@ ROUTE_OBJECTS: dict[str, Kwargs] = {
         "pk": w.hall_objection.pk if w.hall_objection else MISSING_ID,
     },
     "api:guarantee-revoke": lambda w: {"number": "BH2026000001"},
+    "deposits:notice": _code,
+    "deposits:sub_account": _code,
+    "deposits:staff_section": _code,
+    "deposits:forfeit": _code,
+    "deposits:line_accept": lambda w: {"reference": w.extra["review_line"].reference},
+    "deposits:line_return": lambda w: {"reference": w.extra["review_line"].reference},
     "trading:download": lambda w: {"pk": w.document.pk},
     "trading:section_new": lambda w: {"project_pk": w.project.pk},
     "trading:manage": _section_pk,
@@ -102,6 +108,22 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "accounts_organisation": lambda w: w.organisation.pk,
     "accounts_person": lambda w: w.person.pk,
     "accounts_organisationkey": lambda w: w.key.pk,
+    # Deposits are addressed by natural keys (deposits/admin.py).
+    "deposits_basicaccount": lambda w: w.extra["basic_account"].pk,
+    "deposits_subaccount": lambda w: w.extra["sub_account"].number,
+    "deposits_bankline": lambda w: w.extra["review_line"].reference,
+    "deposits_bookaccount": lambda w: w.extra["deposit_account"].key,
+    "deposits_booktransaction": lambda w: f"line:{w.extra['paid_line'].reference}",
+    "deposits_refund": lambda w: w.extra["refund"].pk,
+    "deposits_forfeiture": lambda w: (
+        w.extra["forfeiture"].pk if "forfeiture" in w.extra else MISSING_ID
+    ),
+    "deposits_alert": lambda w: w.extra["alert"].key,
+    "deposits_issuer": lambda w: w.extra["issuer"].pk,
+    "deposits_guarantee": lambda w: w.extra["guarantee"].number,
+    "deposits_guaranteeclaim": lambda w: MISSING_ID,  # no claim in this world
+    "deposits_interestrate": lambda w: w.extra["rate"].pk,
+    "deposits_calendarday": lambda w: w.extra["day"].pk,
 }
 
 

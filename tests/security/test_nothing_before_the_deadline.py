@@ -5,15 +5,21 @@ role, is the same whether one or three companies have bid and another is uploadi
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import transaction
 
+from deposits import collection
+from deposits.bank import StatementLine
+from deposits.matching import record_line
+from ggzy import clock
 from supervision import ledger
-from tests.bidding.conftest import Bidder, create_upload
+from tests.bidding.conftest import Bidder, create_upload, make_bidder
 from tests.security.conftest import MakeWorld
+from tests.security.deposits_world import FOREIGN
 from tests.security.objects import kwargs_for
 from tests.security.requests import Caller, path_of
 from tests.security.routes import http_routes
@@ -46,6 +52,41 @@ def something_visible_happens() -> None:
     ledger.checkpoint()  # a checkpoint's place must not count the hidden entries either
 
 
+def a_fourth_company() -> Bidder:
+    """A bidder with a registered basic account (public facts, before both answers)."""
+    fourth = make_bidder("第四家建设有限公司")
+    collection.basic_account_register(
+        organisation=fourth.organisation,
+        number="6222000011110004",
+        name=fourth.organisation.name,
+        bank="示范银行",
+        actor=fourth.person,
+    )
+    return fourth
+
+
+def pays_a_deposit(section: Section, fourth: Bidder) -> None:
+    """Paying tells that one means to bid: nobody else may learn it [E21] — not from a
+    page, a report, an admin list, nor from the alert it adds evidence to (one payer
+    account for two bidders [R40])."""
+    sub = collection.sub_account_for(
+        section=section, bidder=fourth.organisation, actor=fourth.person
+    )
+    for reference, payer in (("X-PAID", "6222000011110004"), ("X-SHARED", FOREIGN)):
+        record_line(
+            StatementLine(
+                reference=reference,
+                direction="credit",
+                account=sub.number,
+                counterparty_account=payer,
+                counterparty_name=fourth.organisation.name,
+                amount=Decimal("800000.00"),
+                booked_at=clock.now(),
+            ),
+            source="feed",
+        )
+
+
 def answers(callers: dict[str, Caller], world: Any) -> dict[tuple[str, str], tuple[int, bytes]]:
     seen = {}
     for route in http_routes():
@@ -65,6 +106,7 @@ def test_no_answer_depends_on_how_many_others_have_bid(
 ) -> None:
     world = world_at("before", bidding=1)
     callers = {role: Caller(world.people[role]) for role in ROLES}
+    fourth = a_fourth_company()
     with transaction.atomic():
         something_visible_happens()
         alone = answers(callers, world)
@@ -81,6 +123,7 @@ def test_no_answer_depends_on_how_many_others_have_bid(
             key="key-in-flight",
         )
         assert started.status_code == 201
+        pays_a_deposit(section, fourth)
         something_visible_happens()
         crowded = answers(callers, world)
         transaction.set_rollback(True)

@@ -28,6 +28,7 @@ from supervision import ledger
 from supervision.models import LedgerCheckpoint, LedgerEntry
 from tests.bidding.conftest import Bidder, make_bidder, seal_bid, upload_whole
 from tests.factories import OrganisationFactory, PersonFactory
+from tests.security import deposits_world
 from tests.trading.conftest import Holders, section_fields, upload
 from trading import chronograph, documents, objections, services
 from trading.models import DocumentObjection, Project, Section, TenderDocument
@@ -106,6 +107,7 @@ def _centre_staff_group() -> Group:
 
         migration = importlib.import_module("accounts.migrations.0002_centre_staff_group")
         migration.create_group(apps, None)
+        deposits_world.grant_centre_staff()
     return Group.objects.get(name=accounts_services.CENTRE_STAFF_GROUP)
 
 
@@ -143,6 +145,9 @@ def build(
     bids = []
     for index, bidder in enumerate(bidders[:bidding]):
         bids.append(submit_bid(section, bidder, tmp_path, index))
+    centre = people["centre"]
+    assert centre is not None
+    money = deposits_world.before_the_deadline(section, bidders, centre)
     token, _ = accounts_services.token_issue(person=bidders[0].person)
     colleague = PersonFactory.create(organisation=bidders[0].organisation, role=Role.BIDDER)
     world = World(
@@ -162,7 +167,7 @@ def build(
         checkpoint=_checkpoint(),
         token_id=str(token.pk),
         axes_ids=_axes_rows(),
-        extra={"colleague": colleague},
+        extra={"colleague": colleague, **money},
     )
     if stage == "before":
         return world
@@ -176,6 +181,7 @@ def build(
         hall.sign_in(hall=current, person=bidder.person)
     stages.enter_next(hall=current, person=host)  # the bidder list
     stages.enter_next(hall=current, person=host)  # the decryption window
+    world.extra.update(deposits_world.after_the_deadline(section, bidders, host))
     if stage == "opening":
         world.axes_ids = _axes_rows()
         return world
