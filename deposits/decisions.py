@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import Organisation, Person
-from deposits import access, books, refunds
+from deposits import access, books, guarantee_claims, refunds
 from deposits.models import (
     BankLine,
     BookAccount,
@@ -99,8 +99,10 @@ def held_return(*, line: BankLine, actor: Person) -> Refund:
 
 
 def forfeit(*, section: Section, bidder: Organisation, reason: str, actor: Person) -> Forfeiture:
-    """Forfeit a cash deposit after the deadline — a bid revoked after it [R35], a winner
-    refusing to sign [R74]. A staff decision with its reason, ledgered, open to complaint."""
+    """Forfeit a deposit after the deadline — a bid revoked after it [R35], a winner refusing
+    to sign [R74]: the cash deposit moves to the section's forfeited account, or, for a
+    bidder whose deposit is a guarantee, the guarantee is claimed from its issuer. A staff
+    decision with its reason, ledgered, open to complaint."""
     _require_staff(actor, section)
     reason = reason.strip()
     if len(reason) < MIN_REASON:
@@ -119,11 +121,7 @@ def forfeit(*, section: Section, bidder: Organisation, reason: str, actor: Perso
             )
         amount = books.owed(deposit)
         if amount <= 0:
-            raise DomainError(
-                "该投标人在本标段没有现金保证金可没收；保函请走索赔 / This bidder holds no cash "
-                "deposit in this section; claim a guarantee instead",
-                code="conflict",
-            )
+            return _claim_the_guarantee(section, bidder, reason, actor)
         decided = Forfeiture.objects.create(
             section=section,
             bidder=bidder,
@@ -150,6 +148,40 @@ def forfeit(*, section: Section, bidder: Organisation, reason: str, actor: Perso
                 "reason": reason,
             },
         )
+    return decided
+
+
+def _claim_the_guarantee(
+    section: Section, bidder: Organisation, reason: str, actor: Person
+) -> Forfeiture:
+    guarantee = guarantee_claims.claimable(section.pk, bidder.pk)
+    if guarantee is None:
+        raise DomainError(
+            "该投标人在本标段既无现金保证金，也无可索赔的保函 / This bidder holds neither a cash "
+            "deposit nor a guarantee that can be claimed in this section",
+            code="conflict",
+        )
+    decided = Forfeiture.objects.create(
+        section=section,
+        bidder=bidder,
+        amount=min(section.bid_deposit, guarantee.amount),
+        reason=reason,
+        decided_at=clock.now(),
+        decided_by=actor,
+    )
+    ledger.append(
+        "deposits.deposit.forfeited",
+        actor=actor,
+        target=decided,
+        data={
+            "section": section.code,
+            "bidder": bidder.credit_code,
+            "amount": decided.amount,
+            "guarantee": guarantee.number,
+            "reason": reason,
+        },
+    )
+    guarantee_claims.guarantee_claim(guarantee=guarantee, forfeiture=decided, actor=actor)
     return decided
 
 

@@ -53,6 +53,14 @@ def _claimable(guarantee: Guarantee) -> bool:
     )
 
 
+def claimable(section_id: int, bidder_id: int) -> Guarantee | None:
+    """The bidder's newest guarantee in the section that a forfeiture may be claimed on."""
+    candidates = Guarantee.objects.filter(section_id=section_id, bidder_id=bidder_id).order_by(
+        "-received_at", "-pk"
+    )
+    return next((g for g in candidates if _claimable(g) and not hasattr(g, "claim")), None)
+
+
 @transaction.atomic
 def guarantee_claim(
     *, guarantee: Guarantee, forfeiture: Forfeiture, actor: Person

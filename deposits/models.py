@@ -239,7 +239,7 @@ class RefundReason(models.TextChoices):
 class RefundStatus(models.TextChoices):
     DUE = "due", _("Due")
     SENDING = "sending", _("Sent to the bank")
-    PAID = "paid", _("Paid")
+    PAID = "paid", _("Paid out")
 
 
 class Refund(models.Model):
@@ -383,6 +383,7 @@ class AlertKind(models.TextChoices):
     REFUND_OVERDUE = "refund_overdue", _("A refund is overdue [R35, R57]")
     CALENDAR_UNKNOWN = "calendar_unknown", _("Working days unknown for a year")
     GUARANTEE_REVOKED = "guarantee_revoked", _("A guarantee revoked after the deadline [R35]")
+    CLAIM_UNANSWERED = "claim_unanswered", _("A guarantee claim the issuer has not answered")
 
 
 class Alert(models.Model):
@@ -413,7 +414,7 @@ class Alert(models.Model):
 
 
 class IssuerKind(models.TextChoices):
-    BANK = "bank", _("Bank")
+    BANK = "bank", _("Commercial bank")
     INSURER = "insurer", _("Insurer")
     GUARANTOR = "guarantor", _("Guarantee company")
 
@@ -472,7 +473,7 @@ class Guarantee(models.Model):
     amount = models.DecimalField(_("amount (yuan)"), max_digits=18, decimal_places=2)
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
-    document = models.FileField(_("document"), upload_to="guarantees/%Y/%m/")
+    document = models.FileField(_("guarantee document"), upload_to="guarantees/%Y/%m/")
     document_sm3 = models.CharField(_("document SM3"), max_length=64)
     payload = models.JSONField(_("signed payload"))
     signature = models.BinaryField(_("signature"))

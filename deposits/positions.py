@@ -11,6 +11,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
+from deposits import guarantee_terms
 from deposits.models import (
     BankLine,
     BookAccount,
@@ -24,6 +25,7 @@ from deposits.models import (
     RefundStatus,
     SubAccount,
 )
+from ggzy_core.times import BEIJING
 from trading.models import Section
 
 
@@ -96,9 +98,16 @@ def positions(section: Section, bidder_ids: list[int] | None = None) -> dict[int
     subs = dict(SubAccount.objects.filter(section=section).values_list("bidder", "number"))
     guarantees = {
         bidder: number
+        # guarantees.cover's rule, for every bidder at once: enough, in force long enough.
         for bidder, number in Guarantee.objects.filter(
-            section=section, status=GuaranteeStatus.VALID, amount__gte=section.bid_deposit
-        ).values_list("bidder", "number")
+            section=section,
+            status=GuaranteeStatus.VALID,
+            amount__gte=section.bid_deposit,
+            valid_from__lte=section.bid_deadline.astimezone(BEIJING).date(),
+            valid_until__gte=guarantee_terms.required_until(section),
+        )
+        .order_by("received_at", "pk")
+        .values_list("bidder", "number")
     }
     review = set(
         BankLine.objects.filter(section=section, outcome=LineOutcome.HELD_REVIEW)

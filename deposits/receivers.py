@@ -9,13 +9,13 @@ from typing import Any
 from django.dispatch import receiver
 
 from accounts.models import Organisation
-from deposits import books, refunds
+from deposits import books, guarantees, refunds
 from deposits.models import RefundReason
 from trading.models import Section, SectionStatus
 from trading.signals import bid_withdrawn, status_changed
 
 # A section that ends without a contract returns every deposit with interest [R31]; a
-# contract returns them all, with interest, within 5 days [R57].
+# contract returns them all, with interest, within 5 days [R57]; guarantees are released.
 REFUND_ON = {
     SectionStatus.FAILED: RefundReason.TERMINATED,
     SectionStatus.CANCELLED: RefundReason.TERMINATED,
@@ -30,6 +30,7 @@ def refund_when_the_section_ends(
     reason = REFUND_ON.get(SectionStatus(target)) if target in SectionStatus.values else None
     if reason is not None:
         refunds.owe_section(section=section, reason=reason)
+        guarantees.guarantee_release(section=section)
 
 
 @receiver(bid_withdrawn)
@@ -38,3 +39,4 @@ def refund_a_withdrawn_bidder(
 ) -> None:
     # [R35]: the deposit of a bid withdrawn before the deadline goes back within 5 days.
     refunds.owe(account=books.deposit_account(section, organisation), reason=RefundReason.WITHDRAWN)
+    guarantees.guarantee_release(section=section, bidder=organisation)

@@ -39,6 +39,7 @@ from deposits.models import (
 from ggzy import clock
 from ggzy_core.times import BEIJING
 from supervision import ledger
+from supervision.models import LedgerEntry
 
 SETTLE_MARGIN = dt.timedelta(minutes=10)
 LIABILITIES = (BookAccountKind.DEPOSIT, BookAccountKind.HELD, BookAccountKind.FORFEITED)
@@ -119,6 +120,29 @@ def check_and_alert(*, bank: Bank | None = None, as_of: dt.datetime | None = Non
         },
     )
     return report
+
+
+@dataclass(frozen=True)
+class LastCheck:
+    """What the staff page shows of the last check: when, and whether the books agreed —
+    not the totals, which include deposits of sections still before their deadline."""
+
+    at: dt.datetime
+    ok: bool
+    differences: int
+
+
+def last_result() -> LastCheck | None:
+    entry = (
+        LedgerEntry.objects.filter(action="deposits.books.checked").order_by("-sequence").first()
+    )
+    if entry is None:
+        return None
+    return LastCheck(
+        at=entry.recorded_at,
+        ok=bool(entry.data.get("ok")),
+        differences=int(entry.data.get("differences", 0)),
+    )
 
 
 def _balanced(report: Report) -> None:

@@ -5,7 +5,6 @@ not its alerts, not its page (404, as for a section without deposits)."""
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Organisation, Person
-from deposits import access, decisions, positions, refunds, reports
+from deposits import access, decisions, positions, reconciliation, refunds, reports
 from deposits.forms import MAX_REASON_CHARS, ForfeitForm, LineFilterForm, ReasonForm
 from deposits.models import BankLine, Forfeiture, LineOutcome, RefundStatus
 from deposits.views import refused
@@ -56,18 +55,6 @@ def _read_only(request: HttpRequest) -> HttpResponse:
         ),
         link=(reverse("deposits:staff"), _("Deposits overview")),
     )
-
-
-def last_books_check() -> Any:
-    """SLOT for the reconciliation of the books with the bank (``check_books``): the bank
-    helper's deposits/reconciliation.py brings it. Until it is merged this is None and the
-    page says the check is not available. Expected: ``reconciliation.last_result()``."""
-    try:
-        module = importlib.import_module("deposits.reconciliation")
-    except ModuleNotFoundError:
-        return None
-    reader = getattr(module, "last_result", None)
-    return reader() if callable(reader) else None
 
 
 @login_required
@@ -110,7 +97,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "today": today,
         "decides": access.decides_money(user),
         "limit": LIST_LIMIT,
-        "books_check": last_books_check(),
+        "books_check": reconciliation.last_result(),
     }
     return render(request, "deposits/staff.html", context)
 

@@ -18,13 +18,14 @@ log = logging.getLogger(__name__)
 @shared_task(name="deposits.tasks.sweep")
 def sweep() -> int:
     """Every minute: send refunds not yet paid (again, with the same payout key, when the
-    bank never answered), and watch refund deadlines and the calendar."""
+    bank never answered), and watch refund deadlines, the calendar and unanswered claims."""
     sent = 0
     for refund_id in refunds.to_send():
         refunds.send_refund.delay(str(refund_id))
         sent += 1
     watch.refund_deadlines()
     watch.calendar_coverage()
+    watch.unanswered_claims()
     return sent
 
 

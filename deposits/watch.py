@@ -3,10 +3,15 @@ staff are alerted before it happens, and when the next year's working days are u
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 
 from deposits import alerts, calendar, refunds
-from deposits.models import AlertKind, Refund, RefundStatus
+from deposits.models import AlertKind, GuaranteeClaim, Refund, RefundStatus
+from ggzy import clock
+
+CLAIM_PATIENCE = dt.timedelta(days=1)
 
 
 def refund_deadlines() -> int:
@@ -52,3 +57,26 @@ def calendar_coverage() -> bool:
         ),
     )
     return False
+
+
+def unanswered_claims() -> int:
+    """A claim the issuer has not answered a day after it was first sent (the task's own
+    retries are spent, or the issuer refused it) needs a person: alert the centre."""
+    stale = GuaranteeClaim.objects.filter(
+        answered_at=None, sent_at__lte=clock.now() - CLAIM_PATIENCE
+    ).select_related("guarantee__section", "guarantee__issuer")
+    for claim in stale:
+        guarantee = claim.guarantee
+        alerts.raise_alert(
+            key=f"claim_unanswered:{claim.key}",
+            kind=AlertKind.CLAIM_UNANSWERED,
+            section=guarantee.section,
+            message=(
+                f"保函 {guarantee.number} 的索赔发出一天仍未获 {guarantee.issuer.name} 答复，请联系"
+                f"出函机构 / The claim on guarantee {guarantee.number} has had no answer from "
+                f"{guarantee.issuer.name} for a day: contact the issuer. "
+                f"{claim.last_error}"
+            ),
+            evidence={"claim": str(claim.key), "attempts": claim.attempts},
+        )
+    return len(stale)

@@ -223,7 +223,9 @@ def test_a_colleague_who_is_not_an_administrator_reads_it_and_is_told_why(
 
     body = page(client, reverse("deposits:basic_account"), "en")
     refused = client.post(
-        reverse("deposits:basic_account"), {"number": "62220000111199990", "name": "x", "bank": "y"}
+        reverse("deposits:basic_account"),
+        {"number": "62220000111199990", "name": "x", "bank": "y"},
+        headers={"accept-language": "en"},
     )
 
     assert 'id="read-only"' in body and "6222 0000 1111 0001" in body

@@ -95,7 +95,7 @@ def test_the_excel_report_has_both_headers_numbers_and_a_totals_row(
     # In, counted, held: numbers, not text; the 500 over-paid was returned (held now 0).
     assert (over[6], over[8], over[9]) == (800500, 800000, 0)
     assert isinstance(over[6], int | float)
-    assert over[11] == statement.code and over[15] == "Paid"
+    assert over[11] == statement.code and over[15] == "已支付"  # the page's language
     assert by_reference["A-2"][9] == 800000  # held for review
     assert by_reference["P-1"][7] == 500 and by_reference["P-1"][14] == over[14]
     totals = rows[-1]

@@ -13,7 +13,7 @@ import pytest
 import time_machine
 
 from accounts.models import Person, Role
-from deposits import guarantee_claims, guarantees
+from deposits import decisions, guarantee_claims, guarantees, positions
 from deposits.guarantee_claims import ClaimNotDelivered
 from deposits.issuer_gateway import ClaimAnswer, IssuerUnavailable
 from deposits.models import Forfeiture, Guarantee, GuaranteeClaim, GuaranteeStatus, Issuer
@@ -44,6 +44,7 @@ from tests.trading.conftest import (  # noqa: F401
     tenderee,
 )
 from trading.models import Section
+from trading.signals import bid_withdrawn
 
 pytestmark = pytest.mark.django_db
 
@@ -276,3 +277,63 @@ def test_an_expired_guarantee_cannot_be_claimed(guarantee: Guarantee, host: Pers
         with nothing_changes(GuaranteeClaim), pytest.raises(DomainError) as expired:
             guarantees.guarantee_claim(guarantee=guarantee, forfeiture=decision, actor=host)
     assert str(guarantee.valid_until) in expired.value.message
+
+
+def test_forfeiting_a_bidder_whose_deposit_is_a_guarantee_claims_the_guarantee(
+    guarantee: Guarantee, host: Person, after_deadline: None
+) -> None:
+    decided = decisions.forfeit(
+        section=guarantee.section,
+        bidder=guarantee.bidder,
+        reason="中标后无正当理由拒不签订合同 [R74]",
+        actor=host,
+    )
+
+    claim = GuaranteeClaim.objects.get(guarantee=guarantee)
+    assert claim.forfeiture == decided and claim.amount == guarantee.section.bid_deposit
+    guarantee.refresh_from_db()
+    assert guarantee.status == GuaranteeStatus.CLAIMED
+    assert positions.of(guarantee.section, guarantee.bidder).state == positions.State.FORFEITED
+
+
+def test_a_bidder_with_neither_cash_nor_guarantee_has_nothing_to_forfeit(
+    section: Section,  # noqa: F811
+    bidders: list[Bidder],  # noqa: F811
+    host: Person,
+    after_deadline: None,
+) -> None:
+    with nothing_changes(Forfeiture), pytest.raises(DomainError, match="neither a cash"):
+        decisions.forfeit(
+            section=section,
+            bidder=bidders[1].organisation,
+            reason="投标截止后撤销投标文件 [R35]",
+            actor=host,
+        )
+
+
+def test_a_withdrawn_bid_releases_the_bidders_guarantee_and_its_cover_ends(
+    guarantee: Guarantee,
+) -> None:
+    assert positions.of(guarantee.section, guarantee.bidder).state == positions.State.GUARANTEED
+
+    bid_withdrawn.send(sender=Section, section=guarantee.section, organisation=guarantee.bidder)
+
+    guarantee.refresh_from_db()
+    assert guarantee.status == GuaranteeStatus.RELEASED
+    assert positions.of(guarantee.section, guarantee.bidder).state == positions.State.MISSING
+
+
+def test_a_guarantee_too_short_for_the_bid_validity_is_no_cover(
+    section: Section,  # noqa: F811
+    bidders: list[Bidder],  # noqa: F811
+    signer: Signer,  # noqa: F811
+) -> None:
+    short = submit(signer, terms_for(section, bidders[0].organisation, signer))
+    # The deadline moved later (a clarification): the guarantee no longer covers the validity.
+    Section.objects.filter(pk=section.pk).update(
+        bid_deadline=section.bid_deadline + dt.timedelta(days=400)
+    )
+    section.refresh_from_db()
+
+    assert guarantees.cover(section, short.bidder) is None
+    assert positions.of(section, short.bidder).state == positions.State.MISSING

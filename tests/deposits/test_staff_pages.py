@@ -103,7 +103,9 @@ def test_after_the_deadline_staff_see_the_lines_and_decide_on_held_money(
     held = re.search(r'<div class="card" id="held">.*?</div>', body, re.S)
     assert held is not None
     assert reverse("deposits:line_accept", args=[after_deadline.review.reference]) in held.group(0)
-    assert reverse("deposits:line_return", args=[after_deadline.unmatched.reference]) in held.group(0)
+    assert reverse("deposits:line_return", args=[after_deadline.unmatched.reference]) in held.group(
+        0
+    )
     # The unmatched money was never for review: it can be returned, not accepted.
     assert reverse("deposits:line_accept", args=[after_deadline.unmatched.reference]) not in body
 
@@ -178,7 +180,7 @@ def test_a_regulator_may_not_decide_and_is_told_why(after_deadline: Money) -> No
     back = client.post(reverse("deposits:line_return", args=[after_deadline.review.reference]))
 
     assert accept.status_code == 403 and back.status_code == 403
-    assert "Regulators read the deposits" in accept.content.decode()
+    assert "行政监督部门可查阅保证金" in accept.content.decode()
     after_deadline.review.refresh_from_db()
     assert after_deadline.review.outcome == LineOutcome.HELD_REVIEW
     assert not Refund.objects.exists()
@@ -196,7 +198,9 @@ def test_people_who_do_not_oversee_the_money_find_no_line(
 
 
 def test_before_the_deadline_even_staff_find_no_line_of_the_section(money: Money) -> None:
-    response = client_for(money.host).post(reverse("deposits:line_return", args=[money.review.reference]))
+    response = client_for(money.host).post(
+        reverse("deposits:line_return", args=[money.review.reference])
+    )
     assert response.status_code == 404
     assert not Refund.objects.exists()
 
@@ -299,7 +303,7 @@ def test_a_forfeiture_of_a_bidder_without_money_here_is_refused(
         {"bidder": holders.tenderee.pk, "reason": "截止后撤销投标文件，依据第三十五条"},
         follow=True,
     )
-    assert "no deposit in this section" in response.content.decode()
+    assert "该投标人在本标段没有保证金" in response.content.decode()
     assert not Forfeiture.objects.exists()
 
 
@@ -345,3 +349,18 @@ def test_a_payout_to_a_bidder_who_withdrew_before_the_deadline_stays_sealed(
 
     assert "OUT-1" not in before and first.organisation.name not in before
     assert "OUT-1" in after
+
+
+def test_the_overview_shows_the_last_books_check_without_its_totals(money: Money) -> None:
+    from supervision import ledger
+
+    ledger.append(
+        "deposits.books.checked",
+        data={"ok": False, "differences": 2, "statement_net": "1601234.56", "books_net": "0"},
+    )
+
+    body = get(client_for(money.host), reverse("deposits:staff"), "en")
+
+    checked = re.search(r'<td id="books-check">(.*?)</td>', body, re.S)
+    assert checked is not None and "2 differences" in checked.group(0)
+    assert "1601234.56" not in body and "1,601,234.56" not in body
