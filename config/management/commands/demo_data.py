@@ -21,6 +21,7 @@ from accounts import services
 from accounts.credit_code import with_check_character
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding import services as bidding_services
+from config.management.commands import demo_deposits
 from ggzy import clock, files
 from ggzy_core.gm import envelope, sm2
 from realtime.models import Hall, HallStage
@@ -236,6 +237,9 @@ class Command(BaseCommand):
             bidding_services.upload_append(
                 upload=upload, person=person, offset=0, stream=io.BytesIO(data)
             )
+        # Three deposit states for the hall: paid (scripts/run-demo pays through the bank
+        # simulator), an electronic guarantee, none.
+        demo_deposits.prepare(section, Path(settings.VAR_DIR) / "demo-keys")
 
     def _bind_demo_key(self, person: Person, organisation: Organisation, path: Path) -> None:
         key = sm2.generate_private_key()
