@@ -91,12 +91,14 @@ def visible(user: Any, *, via: str = "section") -> Q:
 
 def lines_for(user: Any) -> QuerySet[BankLine]:
     # A payout line names no section, but pays a refund that may: the refund of a bid
-    # withdrawn before the deadline [R35] would tell who had paid, so it stays sealed too.
-    sealed_payouts = (
-        Refund.objects.exclude(visible(user)).exclude(bank_reference="").values("bank_reference")
+    # withdrawn before the deadline [R35] would tell who had paid. So a payout line shows
+    # only once it is known to pay a refund this person may see; until its refund is booked
+    # (the statement can bring the line first) nobody can tell whose it is, and it waits.
+    shown_payouts = (
+        Refund.objects.filter(visible(user)).exclude(bank_reference="").values("bank_reference")
     )
     return BankLine.objects.filter(visible(user)).exclude(
-        direction=LineDirection.DEBIT, reference__in=sealed_payouts
+        Q(direction=LineDirection.DEBIT) & ~Q(reference__in=shown_payouts)
     )
 
 

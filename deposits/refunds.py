@@ -121,7 +121,8 @@ def send(*, refund_id: uuid.UUID | str, bank: Bank | None = None) -> Refund:
             to_account=refund.to_account,
             to_name=refund.to_name,
             amount=refund.total,
-            memo=f"保证金退还 deposit refund {refund.section.code if refund.section else ''}",
+            # No section code: the bank's statement reaches staff lists (deposits.access).
+            memo="保证金退还 / deposit refund",
         )
     except BankUnavailable as exc:
         _note_error(refund, f"银行无应答，稍后重试 / The bank did not answer; retrying: {exc}")

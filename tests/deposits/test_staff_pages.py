@@ -351,6 +351,29 @@ def test_a_payout_to_a_bidder_who_withdrew_before_the_deadline_stays_sealed(
     assert "OUT-1" in after
 
 
+def test_a_payout_line_that_arrives_before_its_refund_is_booked_waits_unseen(
+    after_deadline: Money,
+) -> None:
+    first = after_deadline.payers[0]
+    record_line(
+        StatementLine(
+            reference="OUT-EARLY",
+            direction="debit",
+            account="",
+            counterparty_account=first.account,
+            counterparty_name=first.organisation.name,
+            amount=Decimal("800000.00"),
+            booked_at=clock.now(),
+        ),
+        source="feed",
+    )
+
+    body = get(client_for(after_deadline.host), reverse("deposits:staff"))
+
+    # Whose refund it pays is unknown until the refund is booked: it could be a sealed one.
+    assert "OUT-EARLY" not in body
+
+
 def test_the_overview_shows_the_last_books_check_without_its_totals(money: Money) -> None:
     from supervision import ledger
 
