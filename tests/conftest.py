@@ -78,6 +78,23 @@ def _isolated_var(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Test people's passwords hashed cheaply (tests/hashers.py); production's hashers follow,
+    so hashes made with them still verify."""
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    old = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher", *old]
+    hashers.get_hashers.cache_clear()  # set directly, no setting_changed signal clears them
+    hashers.get_hashers_by_algorithm.cache_clear()
+    yield
+    settings.PASSWORD_HASHERS = old
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _platform_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One throw-away platform signing key for the whole run."""
     from django.conf import settings
