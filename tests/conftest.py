@@ -86,12 +86,10 @@ def _cheap_password_hashes() -> Iterator[None]:
 
     old = settings.PASSWORD_HASHERS
     settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher", *old]
-    hashers.get_hashers.cache_clear()  # set directly, no setting_changed signal clears them
-    hashers.get_hashers_by_algorithm.cache_clear()
+    hashers.reset_hashers(setting="PASSWORD_HASHERS")  # set directly: no setting_changed
     yield
     settings.PASSWORD_HASHERS = old
-    hashers.get_hashers.cache_clear()
-    hashers.get_hashers_by_algorithm.cache_clear()
+    hashers.reset_hashers(setting="PASSWORD_HASHERS")
 
 
 @pytest.fixture(scope="session", autouse=True)
