@@ -34,7 +34,7 @@ FOREIGN = "9999000011112222"  # nobody's basic account
 
 def grant_centre_staff() -> None:
     """The deposits permissions of the centre-staff group (a flushed database lost them)."""
-    migration = importlib.import_module("deposits.migrations.0003_centre_staff_deposits")
+    migration = importlib.import_module("deposits.migrations.0004_centre_staff_deposits")
     migration.grant(apps, None)
 
 
