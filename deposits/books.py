@@ -27,6 +27,14 @@ class UnbalancedError(ValueError):
     """A transaction whose entries do not sum to zero, or an amount that is not whole fen."""
 
 
+def deposit_key(section_id: int | None, bidder_id: int | None) -> str:
+    return f"deposit:{section_id}:{bidder_id}"
+
+
+def held_key(line_id: int) -> str:
+    return f"held:{line_id}"
+
+
 def bank_account() -> BookAccount:
     return _account("bank", BookAccountKind.BANK)
 
@@ -37,7 +45,7 @@ def interest_account() -> BookAccount:
 
 def deposit_account(section: Section, bidder: Organisation) -> BookAccount:
     return _account(
-        f"deposit:{section.pk}:{bidder.pk}",
+        deposit_key(section.pk, bidder.pk),
         BookAccountKind.DEPOSIT,
         section=section,
         organisation=bidder,
@@ -46,7 +54,7 @@ def deposit_account(section: Section, bidder: Organisation) -> BookAccount:
 
 def held_account(line: BankLine) -> BookAccount:
     return _account(
-        f"held:{line.pk}",
+        held_key(line.pk),
         BookAccountKind.HELD,
         section=line.section,
         organisation=line.bidder,

@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.db.models import Q
+
 from accounts.models import Organisation, OrganisationKind
-from deposits.models import Issuer
+from deposits.models import GuaranteeStatus, Issuer
 from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core import guarantee as protocol
@@ -227,6 +229,19 @@ def _amount(text: str, section: Section) -> Decimal:
             code="amount_too_low",
         )
     return amount
+
+
+def covering(section: Section) -> Q:
+    """The guarantees that cover the section's deposit now: valid, at least the deposit, in
+    force at the deadline and until the bid validity ends (read against the current
+    deadline, which a clarification may have moved)."""
+    return Q(
+        section=section,
+        status=GuaranteeStatus.VALID,
+        amount__gte=section.bid_deposit,
+        valid_from__lte=section.bid_deadline.astimezone(BEIJING).date(),
+        valid_until__gte=required_until(section),
+    )
 
 
 def required_until(section: Section) -> dt.date:

@@ -356,14 +356,7 @@ def cover(section: Section, bidder: Organisation) -> Guarantee | None:
     against the current deadline, which a clarification may have moved). The newest of
     several; the others stay valid (a bidder replaces a guarantee by getting a new one)."""
     return (
-        Guarantee.objects.filter(
-            section=section,
-            bidder=bidder,
-            status=GuaranteeStatus.VALID,
-            amount__gte=section.bid_deposit,
-            valid_from__lte=section.bid_deadline.astimezone(terms.BEIJING).date(),
-            valid_until__gte=terms.required_until(section),
-        )
+        Guarantee.objects.filter(terms.covering(section), bidder=bidder)
         .order_by("-received_at", "-pk")
         .first()
     )

@@ -203,7 +203,7 @@ def _judge(
 def _post(created: list[BankLine], counted: list[Decimal]) -> None:
     held = books.accounts_for(
         {
-            f"held:{row.pk}": {
+            books.held_key(row.pk): {
                 "kind": BookAccountKind.HELD,
                 "section": row.section,
                 "organisation": row.bidder,
@@ -215,7 +215,7 @@ def _post(created: list[BankLine], counted: list[Decimal]) -> None:
     )
     deposits = books.accounts_for(
         {
-            f"deposit:{row.section_id}:{row.bidder_id}": {
+            books.deposit_key(row.section_id, row.bidder_id): {
                 "kind": BookAccountKind.DEPOSIT,
                 "section": row.section,
                 "organisation": row.bidder,
@@ -231,9 +231,9 @@ def _post(created: list[BankLine], counted: list[Decimal]) -> None:
             continue
         entries: list[tuple[BookAccount, Decimal]] = [(bank, row.amount)]
         if part:
-            entries.append((deposits[f"deposit:{row.section_id}:{row.bidder_id}"], -part))
+            entries.append((deposits[books.deposit_key(row.section_id, row.bidder_id)], -part))
         if row.amount - part:
-            entries.append((held[f"held:{row.pk}"], -(row.amount - part)))
+            entries.append((held[books.held_key(row.pk)], -(row.amount - part)))
         postings.append(
             books.Posting(
                 key=f"line:{row.reference}",
@@ -317,4 +317,4 @@ def _conflict(row: BankLine, line: StatementLine) -> str:
 
 
 def _deposit_key(sub: SubAccount) -> str:
-    return f"deposit:{sub.section_id}:{sub.bidder_id}"
+    return books.deposit_key(sub.section_id, sub.bidder_id)

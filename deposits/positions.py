@@ -19,13 +19,11 @@ from deposits.models import (
     BookEntry,
     Forfeiture,
     Guarantee,
-    GuaranteeStatus,
     LineOutcome,
     Refund,
     RefundStatus,
     SubAccount,
 )
-from ggzy_core.times import BEIJING
 from trading.models import Section
 
 
@@ -98,14 +96,8 @@ def positions(section: Section, bidder_ids: list[int] | None = None) -> dict[int
     subs = dict(SubAccount.objects.filter(section=section).values_list("bidder", "number"))
     guarantees = {
         bidder: number
-        # guarantees.cover's rule, for every bidder at once: enough, in force long enough.
-        for bidder, number in Guarantee.objects.filter(
-            section=section,
-            status=GuaranteeStatus.VALID,
-            amount__gte=section.bid_deposit,
-            valid_from__lte=section.bid_deadline.astimezone(BEIJING).date(),
-            valid_until__gte=guarantee_terms.required_until(section),
-        )
+        # guarantees.cover's rule, for every bidder at once (the newest one wins).
+        for bidder, number in Guarantee.objects.filter(guarantee_terms.covering(section))
         .order_by("received_at", "pk")
         .values_list("bidder", "number")
     }

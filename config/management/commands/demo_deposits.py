@@ -17,6 +17,7 @@ import requests
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.credit_code import with_check_character
 from accounts.models import Person
 from deposits import collection, guarantee_terms, guarantees, issuers
 from deposits.models import BankLine, Guarantee, IssuerKind, SubAccount
@@ -37,8 +38,6 @@ ISSUER_CODE = "91320100MA1Y00099"  # the check character is added below
 
 
 def issuer_code() -> str:
-    from accounts.credit_code import with_check_character
-
     return with_check_character(ISSUER_CODE)
 
 
