@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +32,11 @@ def deposit_key(section_id: int | None, bidder_id: int | None) -> str:
 
 def held_key(line_id: int) -> str:
     return f"held:{line_id}"
+
+
+def arrival_key(first_reference: str) -> str:
+    """An arrival transaction is named by the first bank line it books."""
+    return f"arrival:{first_reference}"
 
 
 def bank_account() -> BookAccount:
@@ -66,17 +70,6 @@ def forfeited_account(section: Section) -> BookAccount:
     return _account(f"forfeited:{section.pk}", BookAccountKind.FORFEITED, section=section)
 
 
-@dataclass(frozen=True)
-class Posting:
-    """One transaction to post: its key, kind, value date and (account, amount) lines."""
-
-    key: str
-    kind: str
-    lines: Sequence[tuple[BookAccount, Decimal]]
-    value_date: dt.date
-    memo: str = ""
-
-
 def _check(key: str, lines: Sequence[tuple[BookAccount, Decimal]]) -> None:
     amounts = [amount for _account, amount in lines if amount]
     if not amounts:
@@ -87,29 +80,33 @@ def _check(key: str, lines: Sequence[tuple[BookAccount, Decimal]]) -> None:
         raise UnbalancedError(f"transaction {key} does not balance: {amounts}")
 
 
-def post_many(postings: Sequence[Posting]) -> list[BookTransaction]:
-    """Post many new transactions at once (a statement import). Every key must be new: the
-    caller decided that under its locks; a key posted meanwhile fails the whole batch
-    (IntegrityError), which the caller retries."""
-    for posting in postings:
-        _check(posting.key, posting.lines)
+def open_transactions(
+    kind: str, opened: Sequence[tuple[str, dt.date, str]]
+) -> list[BookTransaction]:
+    """Create transactions (key, value date, memo) whose entries follow with ``enter`` in the
+    same database transaction: arrivals, whose bank lines must name their booking before the
+    held accounts those entries credit can exist. Every key must be new: the caller decided
+    that under its locks; a key posted meanwhile fails the batch (IntegrityError)."""
     now = clock.now()
-    created = BookTransaction.objects.bulk_create(
-        BookTransaction(
-            key=p.key, kind=p.kind, memo=p.memo[:300], value_date=p.value_date, posted_at=now
-        )
-        for p in postings
+    return BookTransaction.objects.bulk_create(
+        BookTransaction(key=key, kind=kind, memo=memo[:300], value_date=day, posted_at=now)
+        for key, day, memo in opened
     )
+
+
+def enter(entries: dict[BookTransaction, list[tuple[BookAccount, Decimal]]]) -> None:
+    """The entries of transactions made by ``open_transactions``, each set balanced."""
+    for posted, lines in entries.items():
+        _check(posted.key, lines)
     BookEntry.objects.bulk_create(
         (
             BookEntry(transaction=posted, account=account, amount=amount)
-            for posted, posting in zip(created, postings, strict=True)
-            for account, amount in posting.lines
+            for posted, lines in entries.items()
+            for account, amount in lines
             if amount
         ),
         batch_size=5000,
     )
-    return created
 
 
 def post(

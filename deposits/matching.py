@@ -12,6 +12,7 @@ One implementation for one line (a bank callback) and for a whole statement (an 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
+from accounts.models import Organisation
 from deposits import alerts, books
 from deposits.bank import StatementLine
 from deposits.collection import TAKING_DEPOSITS
@@ -30,6 +32,7 @@ from deposits.models import (
     BasicAccount,
     BookAccount,
     BookAccountKind,
+    BookTransaction,
     LineDirection,
     LineOutcome,
     LineSource,
@@ -106,8 +109,9 @@ def _record(lines: Sequence[StatementLine], source: str) -> Recorded:
             seen.add(line.reference)
             fresh.append(line)
     rows = _match(fresh, subs, source)
-    created = BankLine.objects.bulk_create(row for row, _counted in rows)
-    _post(created, [counted for _row, counted in rows])
+    bookings = _open_bookings(rows)
+    created = BankLine.objects.bulk_create(rows)
+    _enter(created, bookings)
     known.update((row.reference, row) for row in created)
     new = {row.reference for row in created}
     for line in lines:
@@ -122,15 +126,16 @@ def _record(lines: Sequence[StatementLine], source: str) -> Recorded:
             if conflict:
                 result.conflicts.append(conflict)
         result.lines.append(row)
-    _ledger(created, [counted for _row, counted in rows])
-    _signal_shared_payers(created)
+    _ledger(created)
+    signal_shared_payers(
+        sorted({row.section_id for row in created if row.section_id}),
+        sorted({row.counterparty_account for row in created if row.section_id}),
+    )
     return result
 
 
-def _match(
-    fresh: list[StatementLine], subs: dict[str, SubAccount], source: str
-) -> list[tuple[BankLine, Decimal]]:
-    """Each new line's row and the part of it counted towards a deposit, in booking order."""
+def _match(fresh: list[StatementLine], subs: dict[str, SubAccount], source: str) -> list[BankLine]:
+    """Each new line's row, with the part of it counted towards a deposit, in booking order."""
     bidders = {sub.bidder_id for sub in subs.values()}
     basic = dict(
         BasicAccount.objects.filter(organisation__in=bidders).values_list("organisation", "number")
@@ -153,23 +158,21 @@ def _match(
         sub = subs.get(line.account) if line.direction == LineDirection.CREDIT else None
         outcome, counted = _judge(line, sub, basic, running)
         rows.append(
-            (
-                BankLine(
-                    reference=line.reference,
-                    direction=line.direction,
-                    account=line.account,
-                    counterparty_account=line.counterparty_account,
-                    counterparty_name=line.counterparty_name[:200],
-                    amount=line.amount,
-                    booked_at=line.booked_at,
-                    memo=line.memo[:200],
-                    source=source,
-                    received_at=now,
-                    outcome=outcome,
-                    section=sub.section if sub else None,
-                    bidder=sub.bidder if sub else None,
-                ),
-                counted,
+            BankLine(
+                reference=line.reference,
+                direction=line.direction,
+                account=line.account,
+                counterparty_account=line.counterparty_account,
+                counterparty_name=line.counterparty_name[:200],
+                amount=line.amount,
+                booked_at=line.booked_at,
+                memo=line.memo[:200],
+                source=source,
+                received_at=now,
+                outcome=outcome,
+                section=sub.section if sub else None,
+                bidder=sub.bidder if sub else None,
+                counted=counted,
             )
         )
     return rows
@@ -200,7 +203,33 @@ def _judge(
     return LineOutcome.MATCHED, counted
 
 
-def _post(created: list[BankLine], counted: list[Decimal]) -> None:
+def _open_bookings(rows: list[BankLine]) -> dict[BookTransaction, list[BankLine]]:
+    """One arrival transaction per section (or none) and Beijing day of booking — interest
+    runs from the day money arrived — named by its first line; each credit row names it."""
+    groups: dict[tuple[int | None, dt.date], list[BankLine]] = defaultdict(list)
+    for row in rows:
+        if row.direction == LineDirection.CREDIT:
+            groups[(row.section_id, row.booked_at.astimezone(BEIJING).date())].append(row)
+    opened = books.open_transactions(
+        "arrival",
+        [
+            (books.arrival_key(lines[0].reference), day, arrivals_memo(len(lines)))
+            for (_section, day), lines in groups.items()
+        ],
+    )
+    for posted, lines in zip(opened, groups.values(), strict=True):
+        for row in lines:
+            row.booking = posted
+    return dict(zip(opened, groups.values(), strict=True))
+
+
+def arrivals_memo(count: int) -> str:
+    return f"{count} 笔到账 / {count} arrival(s)"
+
+
+def _enter(created: list[BankLine], bookings: dict[BookTransaction, list[BankLine]]) -> None:
+    """The bank account is debited each booking's sum; each deposit is credited what counted
+    towards it, each line's rest its own held account."""
     held = books.accounts_for(
         {
             books.held_key(row.pk): {
@@ -209,8 +238,8 @@ def _post(created: list[BankLine], counted: list[Decimal]) -> None:
                 "organisation": row.bidder,
                 "line": row,
             }
-            for row, part in zip(created, counted, strict=True)
-            if row.direction == LineDirection.CREDIT and row.amount - part
+            for row in created
+            if row.direction == LineDirection.CREDIT and row.amount - row.counted
         }
     )
     deposits = books.accounts_for(
@@ -220,61 +249,66 @@ def _post(created: list[BankLine], counted: list[Decimal]) -> None:
                 "section": row.section,
                 "organisation": row.bidder,
             }
-            for row, part in zip(created, counted, strict=True)
-            if part
+            for row in created
+            if row.counted
         }
     )
     bank = books.bank_account()
-    postings = []
-    for row, part in zip(created, counted, strict=True):
-        if row.direction != LineDirection.CREDIT:
-            continue
-        entries: list[tuple[BookAccount, Decimal]] = [(bank, row.amount)]
-        if part:
-            entries.append((deposits[books.deposit_key(row.section_id, row.bidder_id)], -part))
-        if row.amount - part:
-            entries.append((held[books.held_key(row.pk)], -(row.amount - part)))
-        postings.append(
-            books.Posting(
-                key=f"line:{row.reference}",
-                kind="arrival",
-                lines=entries,
-                value_date=row.booked_at.astimezone(BEIJING).date(),
-                memo=f"{row.counterparty_name} {row.memo}",
-            )
-        )
-    books.post_many(postings)
+    entries: dict[BookTransaction, list[tuple[BookAccount, Decimal]]] = {}
+    for posted, lines in bookings.items():
+        counted: dict[str, Decimal] = defaultdict(Decimal)
+        rest: list[tuple[BookAccount, Decimal]] = []
+        for row in lines:
+            if row.counted:
+                counted[books.deposit_key(row.section_id, row.bidder_id)] += row.counted
+            if row.amount - row.counted:
+                rest.append((held[books.held_key(row.pk)], -(row.amount - row.counted)))
+        entries[posted] = [
+            (bank, sum((row.amount for row in lines), Decimal(0))),
+            *((deposits[key], -amount) for key, amount in counted.items()),
+            *rest,
+        ]
+    books.enter(entries)
 
 
-def _ledger(created: list[BankLine], counted: list[Decimal]) -> None:
+def _ledger(created: list[BankLine]) -> None:
     """One entry per section (sealed until its deadline), one for money naming none."""
-    by_section: dict[Section | None, list[dict[str, Any]]] = defaultdict(list)
-    for row, part in zip(created, counted, strict=True):
-        by_section[row.section].append(
-            {
-                "reference": row.reference,
-                "direction": row.direction,
-                "amount": row.amount,
-                "counted": part,
-                "held": row.amount - part if row.direction == LineDirection.CREDIT else 0,
-                "outcome": row.outcome,
-                "bidder": row.bidder.credit_code if row.bidder else None,
-                "booked_at": row.booked_at,
-            }
-        )
-    for section, items in by_section.items():
-        ledger.append(
-            "deposits.money.received",
-            target=("trading.section", section.pk) if section else None,
-            data={"section": section.code if section else None, "lines": items},
-            embargo=section.embargo_scope if section else "",
-        )
+    by_section: dict[Section | None, list[BankLine]] = defaultdict(list)
+    for row in created:
+        by_section[row.section].append(row)
+    ledger.append_many(
+        [
+            ledger.Pending(
+                "deposits.money.received",
+                target=("trading.section", section.pk) if section else None,
+                data={
+                    "section": section.code if section else None,
+                    "lines": [ledgered_line(row, row.bidder) for row in rows],
+                },
+                embargo=section.embargo_scope if section else "",
+            )
+            for section, rows in by_section.items()
+        ]
+    )
 
 
-def _signal_shared_payers(created: list[BankLine]) -> None:
-    """One payer account paying for two bidders in a section is deemed collusion [R40]."""
-    sections = sorted({row.section_id for row in created if row.section_id})
-    payers = sorted({row.counterparty_account for row in created if row.section_id})
+def ledgered_line(row: BankLine, bidder: Organisation | None) -> dict[str, Any]:
+    """What the ledger keeps of a recorded line (both import paths write the same)."""
+    return {
+        "reference": row.reference,
+        "direction": row.direction,
+        "amount": row.amount,
+        "counted": row.counted,
+        "held": row.amount - row.counted if row.direction == LineDirection.CREDIT else 0,
+        "outcome": row.outcome,
+        "bidder": bidder.credit_code if bidder else None,
+        "booked_at": row.booked_at,
+    }
+
+
+def signal_shared_payers(sections: list[int], payers: list[str]) -> None:
+    """One payer account paying for two bidders in a section is deemed collusion [R40]:
+    checked over the sections and payers of the lines just recorded."""
     if not sections:
         return
     suspicious: set[tuple[int, str]] = set()

@@ -90,7 +90,12 @@ class LineOutcome(models.TextChoices):
 class BankLine(models.Model):
     """One line of the bank's statement for the platform's collection account, however it
     arrived (callback, JSON feed, CSV file): one row per bank reference, so a callback
-    delivered twice and the statement that repeats it are one line."""
+    delivered twice and the statement that repeats it are one line.
+
+    A credit line is booked by an ``arrival`` transaction (``booking``) that books every line
+    of its batch and section at once: the bank account is debited their sum, each deposit
+    credited what ``counted`` towards it, and each line's rest credited to its own held
+    account."""
 
     reference = models.CharField(_("bank reference"), max_length=64, unique=True)
     direction = models.CharField(_("direction"), max_length=8, choices=LineDirection.choices)
@@ -118,6 +123,17 @@ class BankLine(models.Model):
         verbose_name=_("bidder"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+    )
+    counted = models.DecimalField(
+        _("counted towards the deposit (yuan)"), max_digits=18, decimal_places=2, default=0
+    )
+    booking = models.ForeignKey(
+        "BookTransaction",
+        verbose_name=_("booked by"),
+        on_delete=models.PROTECT,
+        related_name="lines",
         null=True,
         blank=True,
     )

@@ -2,8 +2,10 @@
 
 (a) every book transaction balances (its entries sum to zero; at least two of them);
 (b) the books' bank account moves exactly as the bank's statement says, line by line — a
-    credit line ``R`` is the transaction ``line:R``; a payout (debit) line ``R`` is the
-    transaction ``refund:<id>`` of the refund paid with bank reference ``R`` — and in total;
+    credit line ``R`` is the platform's bank line ``R`` (same amount), booked by an arrival
+    transaction that moves the bank account by the sum of its lines; a payout (debit) line
+    ``R`` is the transaction ``refund:<id>`` of the refund paid with bank reference ``R`` —
+    and in total;
 (c) no liability (a deposit, held money, a forfeited sum) is negative.
 
 The bank's account may hold more than the books (an opening balance, the platform's own
@@ -33,6 +35,7 @@ from deposits.models import (
     BookAccountKind,
     BookEntry,
     BookTransaction,
+    LineDirection,
     Refund,
     RefundStatus,
 )
@@ -179,6 +182,9 @@ def _liabilities(report: Report) -> None:
         )
 
 
+Recorded = dict[str, tuple[Decimal, str | None, dt.datetime]]  # reference → amount, booking, time
+
+
 def _against_the_bank(report: Report, bank: Bank) -> None:
     try:
         lines = bank.statement(since=None)
@@ -199,8 +205,15 @@ def _against_the_bank(report: Report, bank: Bank) -> None:
         )
         return
     movements = _bank_movements()
-    matched = _compare_lines(report, lines, movements)
-    _unmatched_movements(report, movements, matched)
+    recorded: Recorded = {
+        reference: (amount, key, booked_at)
+        for reference, amount, key, booked_at in BankLine.objects.filter(
+            direction=LineDirection.CREDIT
+        ).values_list("reference", "amount", "booking__key", "booked_at")
+    }
+    stated = _compare_lines(report, lines, movements, recorded)
+    _not_on_statement(report, lines, recorded)
+    _compare_transactions(report, movements, stated, recorded)
 
 
 def _bank_movements() -> dict[str, Decimal]:
@@ -215,8 +228,10 @@ def _bank_movements() -> dict[str, Decimal]:
 
 
 def _compare_lines(
-    report: Report, lines: list[StatementLine], movements: dict[str, Decimal]
-) -> set[str]:
+    report: Report, lines: list[StatementLine], movements: dict[str, Decimal], recorded: Recorded
+) -> dict[str, Decimal]:
+    """Each statement line against the line the platform recorded (or the refund that paid
+    it); what the statement says each book transaction should move, by its key."""
     paid = dict(
         Refund.objects.filter(status=RefundStatus.PAID)
         .exclude(bank_reference="")
@@ -232,33 +247,34 @@ def _compare_lines(
                     f"statement {times} times",
                 )
             )
-    matched: set[str] = set()
+    stated: dict[str, Decimal] = {}
     for line in lines:
         signed = line.amount if line.direction == "credit" else -line.amount
-        key = f"line:{line.reference}" if line.direction == "credit" else None
-        if line.direction == "debit" and line.reference in paid:
+        key, amount = None, line.amount
+        if line.direction == "credit" and line.reference in recorded:
+            amount, key, _booked = recorded[line.reference]
+        elif line.direction == "debit" and line.reference in paid:
             key = f"refund:{paid[line.reference]}"
-        if key is None or key not in movements:
-            if line.booked_at > report.as_of:
-                report.in_flight += 1
-                continue
-            report.differences.append(_missing(line))
-        else:
-            matched.add(key)
-            report.books_net += movements[key]
-            if movements[key] != signed:
-                report.differences.append(
-                    Difference(
-                        "amount_differs",
-                        line.reference,
-                        f"流水 {line.reference} 银行记 {signed}，账簿记 {movements[key]}（{key}）"
-                        f" / Line {line.reference}: the bank says {signed}, the books "
-                        f"({key}) say {movements[key]}",
-                    )
-                )
+        if (key is None or key not in movements) and line.booked_at > report.as_of:
+            report.in_flight += 1
+            continue
         report.statement_lines += 1
         report.statement_net += signed
-    return matched
+        if key is None or key not in movements:
+            report.differences.append(_missing(line))
+            continue
+        stated[key] = stated.get(key, ZERO) + signed
+        if amount != line.amount:
+            report.differences.append(
+                Difference(
+                    "amount_differs",
+                    line.reference,
+                    f"流水 {line.reference} 银行记 {line.amount}，平台记 {amount} / Line "
+                    f"{line.reference}: the bank says {line.amount}, the platform recorded "
+                    f"{amount}",
+                )
+            )
+    return stated
 
 
 def _missing(line: StatementLine) -> Difference:
@@ -282,24 +298,51 @@ def _missing(line: StatementLine) -> Difference:
     )
 
 
-def _unmatched_movements(report: Report, movements: dict[str, Decimal], matched: set[str]) -> None:
-    unmatched = {key: amount for key, amount in movements.items() if key not in matched}
-    lines = _moments(
-        BankLine.objects.filter(
-            reference__in=[
-                key.removeprefix("line:") for key in unmatched if key.startswith("line:")
-            ]
-        ).values_list("reference", "booked_at"),
-        "line:",
-    )
+def _not_on_statement(report: Report, lines: list[StatementLine], recorded: Recorded) -> None:
+    """Money the platform recorded as arrived that the bank does not list."""
+    on_statement = {line.reference for line in lines if line.direction == "credit"}
+    for reference, (amount, _key, booked_at) in sorted(recorded.items()):
+        if reference in on_statement or booked_at > report.as_of:
+            continue
+        report.differences.append(
+            Difference(
+                "not_on_statement",
+                reference,
+                f"平台记录的到账 {reference}（{amount}）不在银行流水上 / The platform recorded "
+                f"{reference} ({amount} arrived) but the bank's statement does not list it",
+            )
+        )
+
+
+def _compare_transactions(
+    report: Report, movements: dict[str, Decimal], stated: dict[str, Decimal], recorded: Recorded
+) -> None:
+    """Each book transaction moves the bank account by what its lines on the statement say."""
+    latest: dict[str, dt.datetime] = {}
+    for _amount, key, booked_at in recorded.values():
+        if key is not None and (key not in latest or booked_at > latest[key]):
+            latest[key] = booked_at
     refunds = _moments(
         Refund.objects.filter(
-            pk__in=[key.removeprefix("refund:") for key in unmatched if key.startswith("refund:")]
+            pk__in=[key.removeprefix("refund:") for key in movements if key.startswith("refund:")]
         ).values_list("pk", "paid_at"),
         "refund:",
     )
-    moments = {**lines, **refunds}
-    for key, amount in sorted(unmatched.items()):
+    moments = {**latest, **refunds}
+    for key, amount in sorted(movements.items()):
+        if key in stated:
+            report.books_net += amount
+            if amount != stated[key]:
+                report.differences.append(
+                    Difference(
+                        "amount_differs",
+                        key,
+                        f"账簿交易 {key} 使银行账户变动 {amount}，其流水合计 {stated[key]} / Book "
+                        f"transaction {key} moves the bank account by {amount}; its lines on "
+                        f"the statement sum to {stated[key]}",
+                    )
+                )
+            continue
         moment = moments.get(key)
         if moment is not None and moment > report.as_of:
             continue  # recorded just now: the bank's statement may not list it yet

@@ -89,17 +89,19 @@ def _annotate(batch: Iterable[BankLine]) -> Iterator[LineRow]:
     batch = list(batch)
     references = [line.reference for line in batch]
     ids = [line.pk for line in batch]
-    counted: dict[str, Decimal] = {}
-    keys = [f"line:{ref}" for ref in references] + [f"accept:{ref}" for ref in references]
+    # Counted on arrival (the line says) and later on review (an ``accept:`` transaction).
+    counted = {line.reference: line.counted for line in batch}
     for row in (
         BookEntry.objects.filter(
-            account__kind=BookAccountKind.DEPOSIT, amount__lt=0, transaction__key__in=keys
+            account__kind=BookAccountKind.DEPOSIT,
+            amount__lt=0,
+            transaction__key__in=[f"accept:{ref}" for ref in references],
         )
         .values("transaction__key")
         .annotate(total=Sum("amount"))
     ):
         reference = row["transaction__key"].split(":", 1)[1]
-        counted[reference] = counted.get(reference, Decimal(0)) - row["total"]
+        counted[reference] -= row["total"]
     held = {
         row["account__line_id"]: -row["total"]
         for row in BookEntry.objects.filter(account__line_id__in=ids)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -93,6 +93,18 @@ def acting(*, address: str | None = None, user: Any = None) -> Iterator[None]:
         _context.reset(token)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """One entry to append with ``append_many``: the arguments of ``append``."""
+
+    action: str
+    actor: Actor | Any = None
+    target: Any = None
+    data: Mapping[str, Any] | None = None
+    address: str | None = None
+    embargo: str = ""
+
+
 def append(
     action: str,
     *,
@@ -110,39 +122,59 @@ def append(
     ``embargo`` names a scope (``"trading.section:12"``): the entry is hidden from reading
     views while that scope is sealed (``seal``, ``visible``), and if it never was.
     """
-    if not ACTION_PATTERN.match(action):
-        raise LedgerError(f"ledger action must be a dotted lower-case name, got {action!r}")
-    if embargo:
-        _check_scope(embargo)
-    context = _context.get() or Context()
-    who = _resolve_actor(actor, context)
-    target_type, target_id = _target(target)
-    try:
-        clean = _jsonable(mask_secrets(dict(data or {})))
-        canonical(clean)
-    except (TypeError, ValueError) as exc:
-        raise LedgerError(f"ledger data for {action} cannot be encoded: {exc}") from exc
+    pending = Pending(action, actor, target, data, address, embargo)
+    return append_many([pending])[0]
 
+
+def append_many(pending: Sequence[Pending]) -> list[LedgerEntry]:
+    """Write several entries in order under one lock of the head (a statement import
+    ledgers a thousand sections at once): each is exactly what ``append`` would write."""
+    context = _context.get() or Context()
+    prepared = [_prepare(item, context) for item in pending]
+    if not prepared:
+        return []
     with transaction.atomic():
         head = _locked_head()
-        record = {
-            "sequence": head.sequence + 1,
-            # Read after taking the lock, so time never runs backwards along the chain.
-            "recorded_at": _iso(clock.now()),
-            "actor": who.as_record(),
-            "network_address": address or context.address,
-            "action": action,
-            "target": {"type": target_type, "id": target_id},
-            "data": clean,
-            "embargo": embargo or None,
-            "previous_hash": head.entry_hash,
-        }
-        record["entry_hash"] = chain.entry_hash(record)
-        entry = LedgerEntry.objects.create(**_columns(record))
-        LedgerHead.objects.filter(pk=head.pk).update(
-            sequence=record["sequence"], entry_hash=record["entry_hash"]
+        sequence, previous = head.sequence, head.entry_hash
+        # Read after taking the lock, so time never runs backwards along the chain.
+        recorded_at = _iso(clock.now())
+        records = []
+        for record in prepared:
+            sequence += 1
+            record.update(sequence=sequence, recorded_at=recorded_at, previous_hash=previous)
+            record["entry_hash"] = previous = chain.entry_hash(record)
+            records.append(record)
+        entries = LedgerEntry.objects.bulk_create(
+            [LedgerEntry(**_columns(record)) for record in records]
         )
-    return entry
+        LedgerHead.objects.filter(pk=head.pk).update(sequence=sequence, entry_hash=previous)
+    return entries
+
+
+def _prepare(item: Pending, context: Context) -> dict[str, Any]:
+    """The entry's record but for its place in the chain (sequence, time, hashes)."""
+    if not ACTION_PATTERN.match(item.action):
+        raise LedgerError(f"ledger action must be a dotted lower-case name, got {item.action!r}")
+    if item.embargo:
+        _check_scope(item.embargo)
+    who = _resolve_actor(item.actor, context)
+    target_type, target_id = _target(item.target)
+    try:
+        clean = _jsonable(mask_secrets(dict(item.data or {})))
+        canonical(clean)
+    except (TypeError, ValueError) as exc:
+        raise LedgerError(f"ledger data for {item.action} cannot be encoded: {exc}") from exc
+    return {
+        "sequence": 0,
+        "recorded_at": "",
+        "actor": who.as_record(),
+        "network_address": item.address or context.address,
+        "action": item.action,
+        "target": {"type": target_type, "id": target_id},
+        "data": clean,
+        "embargo": item.embargo or None,
+        "previous_hash": "",
+    }
 
 
 def seal(scope: str, *, until: dt.datetime) -> None:

@@ -55,7 +55,7 @@ def test_a_signed_callback_records_and_matches_the_line(paid: bytes) -> None:
     assert answer.json() == {"reference": reference, "outcome": LineOutcome.MATCHED, "new": True}
     line = BankLine.objects.get(reference=reference)
     assert line.source == "callback"
-    assert BookTransaction.objects.filter(key=f"line:{reference}").exists()
+    assert line.booking is not None and line.booking.key == f"arrival:{reference}"
 
 
 @pytest.mark.django_db
@@ -184,5 +184,5 @@ def test_the_simulator_calls_the_real_platform_and_a_double_delivery_is_one_line
     line = BankLine.objects.get()
     assert (line.reference, line.source) == (transfer.json()["reference"], "callback")
     assert line.outcome == LineOutcome.MATCHED
-    assert BookTransaction.objects.filter(key=f"line:{line.reference}").count() == 1
+    assert BookTransaction.objects.filter(key=f"arrival:{line.reference}").count() == 1
     assert LedgerEntry.objects.filter(action="deposits.money.received").count() == 1

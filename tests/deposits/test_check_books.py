@@ -121,7 +121,8 @@ def test_money_in_the_books_that_the_bank_never_moved_is_a_difference(
     report = reconciliation.check(as_of=clock.now() + dt.timedelta(days=1), bank=FakeBank())
 
     assert kinds(report) == [
-        ("not_on_statement", f"line:{invented.reference}"),
+        ("not_on_statement", invented.reference),
+        ("not_on_statement", f"arrival:{invented.reference}"),
         ("totals_differ", "total"),
     ]
 

@@ -45,7 +45,7 @@ def test_the_same_bank_reference_twice_is_booked_once(
 
     assert not new and again.source == "callback"
     assert BankLine.objects.count() == 1
-    assert BookTransaction.objects.filter(key="line:DUP-1").count() == 1
+    assert BookTransaction.objects.filter(key="arrival:DUP-1").count() == 1
     assert books.balance(books.bank_account()) == Decimal("800000.00")
 
 

@@ -196,7 +196,7 @@ def test_admin_lists_no_row_of_a_section_before_its_deadline(
 
     assert "OPEN-1" in lines and "SEALED-1" not in lines
     assert sub.number not in subs
-    assert "line:OPEN-1" in transactions and "line:SEALED-1" not in transactions
+    assert "arrival:OPEN-1" in transactions and "arrival:SEALED-1" not in transactions
     assert sealed.status_code == 302 and sealed["Location"] == reverse("admin:index")
     with time_machine.travel(section.bid_deadline + dt.timedelta(minutes=1), tick=False):
         after = client_for(clerk).get(reverse("admin:deposits_bankline_changelist"))

@@ -113,7 +113,7 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "deposits_subaccount": lambda w: w.extra["sub_account"].number,
     "deposits_bankline": lambda w: w.extra["review_line"].reference,
     "deposits_bookaccount": lambda w: w.extra["deposit_account"].key,
-    "deposits_booktransaction": lambda w: f"line:{w.extra['paid_line'].reference}",
+    "deposits_booktransaction": lambda w: w.extra["paid_line"].booking.key,
     "deposits_refund": lambda w: w.extra["refund"].pk,
     "deposits_forfeiture": lambda w: (
         w.extra["forfeiture"].pk if "forfeiture" in w.extra else MISSING_ID
