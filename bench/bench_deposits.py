@@ -88,7 +88,8 @@ def _statement(path: Path, sections: list[int], bidders: list[tuple[int, str]]) 
     """Open a sub-account per section and bidder; write one line for each (a mix)."""
     from django.conf import settings
 
-    from deposits.models import SubAccount
+    from deposits import books
+    from deposits.models import BookAccount, BookAccountKind, SubAccount
     from ggzy import clock
     from ggzy_core import subaccount
 
@@ -105,6 +106,19 @@ def _statement(path: Path, sections: list[int], bidders: list[tuple[int, str]]) 
                 SubAccount(number=number, section_id=section, bidder_id=bidder, created_at=now)
             )
     SubAccount.objects.bulk_create(subs, batch_size=5000)
+    # What collection.sub_account_for does with each: open its deposit account in the books.
+    BookAccount.objects.bulk_create(
+        (
+            BookAccount(
+                key=books.deposit_key(sub.section_id, sub.bidder_id),
+                kind=BookAccountKind.DEPOSIT,
+                section_id=sub.section_id,
+                organisation_id=sub.bidder_id,
+            )
+            for sub in subs
+        ),
+        batch_size=5000,
+    )
     accounts = dict(bidders)
     kinds: Counter[str] = Counter()
     booked = now - dt.timedelta(hours=1)

@@ -26,17 +26,23 @@ class UnbalancedError(ValueError):
     """A transaction whose entries do not sum to zero, or an amount that is not whole fen."""
 
 
+# Keys name accounts and transactions; statement_copy builds the same keys in SQL from these.
+DEPOSIT = "deposit:"  # deposit:<section id>:<bidder id>
+HELD = "held:"  # held:<bank line id>
+ARRIVAL = "arrival:"  # arrival:<reference of the first line it books>
+
+
 def deposit_key(section_id: int | None, bidder_id: int | None) -> str:
-    return f"deposit:{section_id}:{bidder_id}"
+    return f"{DEPOSIT}{section_id}:{bidder_id}"
 
 
 def held_key(line_id: int) -> str:
-    return f"held:{line_id}"
+    return f"{HELD}{line_id}"
 
 
 def arrival_key(first_reference: str) -> str:
     """An arrival transaction is named by the first bank line it books."""
-    return f"arrival:{first_reference}"
+    return f"{ARRIVAL}{first_reference}"
 
 
 def bank_account() -> BookAccount:

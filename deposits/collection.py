@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organisation, OrganisationKind, Person
+from deposits import books
 from deposits.models import BasicAccount, SubAccount
 from ggzy import clock
 from ggzy.errors import DomainError
@@ -98,6 +99,8 @@ def sub_account_for(*, section: Section, bidder: Organisation, actor: Person) ->
                 created = SubAccount.objects.create(
                     number=number, section=section, bidder=bidder, created_at=clock.now()
                 )
+                # Its account in the books opens with it: the first payment only books.
+                books.deposit_account(section, bidder)
                 ledger.append(
                     "deposits.sub_account.opened",
                     actor=actor,

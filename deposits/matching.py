@@ -17,12 +17,11 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 
-from accounts.models import Organisation
 from deposits import alerts, books
 from deposits.bank import StatementLine
 from deposits.collection import TAKING_DEPOSITS
@@ -40,6 +39,7 @@ from deposits.models import (
 )
 from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy_core.gm.sm3 import SM3
 from ggzy_core.times import BEIJING
 from supervision import ledger
 from trading.models import Section
@@ -56,7 +56,7 @@ class Recorded:
     new: int = 0
     repeated: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
-    conflicts: list[str] = field(default_factory=list)  # bilingual, one per refused line
+    conflicts: list[tuple[int, str]] = field(default_factory=list)  # (index in the batch, why)
 
 
 def record_line(line: StatementLine, *, source: LineSource | str) -> tuple[BankLine, bool]:
@@ -64,7 +64,7 @@ def record_line(line: StatementLine, *, source: LineSource | str) -> tuple[BankL
     before (a callback delivered twice, the feed repeating a callback)."""
     result = record_lines([line], source=source)
     if result.conflicts:
-        raise DomainError(result.conflicts[0], code="conflict")
+        raise DomainError(result.conflicts[0][1], code="conflict")
     return result.lines[0], result.new == 1
 
 
@@ -114,7 +114,7 @@ def _record(lines: Sequence[StatementLine], source: str) -> Recorded:
     _enter(created, bookings)
     known.update((row.reference, row) for row in created)
     new = {row.reference for row in created}
-    for line in lines:
+    for index, line in enumerate(lines):
         row = known[line.reference]
         if line.reference in new:
             new.discard(line.reference)
@@ -122,9 +122,12 @@ def _record(lines: Sequence[StatementLine], source: str) -> Recorded:
             result.outcomes[row.outcome] += 1
         else:
             result.repeated += 1
-            conflict = _conflict(row, line)
-            if conflict:
-                result.conflicts.append(conflict)
+            if (row.amount, row.direction, row.account) != (
+                line.amount,
+                line.direction,
+                line.account,
+            ):
+                result.conflicts.append((index, conflict_message(line.reference)))
         result.lines.append(row)
     _ledger(created)
     signal_shared_payers(
@@ -272,38 +275,82 @@ def _enter(created: list[BankLine], bookings: dict[BookTransaction, list[BankLin
 
 
 def _ledger(created: list[BankLine]) -> None:
-    """One entry per section (sealed until its deadline), one for money naming none."""
-    by_section: dict[Section | None, list[BankLine]] = defaultdict(list)
+    by_section: dict[Section | None, list[Received]] = defaultdict(list)
     for row in created:
-        by_section[row.section].append(row)
-    ledger.append_many(
-        [
+        by_section[row.section].append(
+            Received(
+                row.reference,
+                row.direction,
+                row.amount,
+                row.counted,
+                row.outcome,
+                row.bidder.credit_code if row.bidder else "",
+                utc_iso(row.booked_at),
+            )
+        )
+    ledger.append_many(received_entries(by_section))
+
+
+LINES_FORMAT = "ggzy-bank-lines/1"
+
+
+class Received(NamedTuple):
+    """What the ledger commits to of a recorded line (both import paths, docs/deposits.md)."""
+
+    reference: str
+    direction: str
+    amount: Decimal
+    counted: Decimal
+    outcome: str
+    bidder: str  # credit code, or "" for a line naming no bidder
+    booked_at: str  # UTC, ISO 8601 with microseconds (``utc_iso``)
+
+    def text(self) -> str:
+        return (
+            f"{self.reference}\t{self.direction}\t{self.amount:.2f}\t{self.counted:.2f}\t"
+            f"{self.outcome}\t{self.bidder}\t{self.booked_at}\n"
+        )
+
+
+def utc_iso(moment: dt.datetime) -> str:
+    """statement_copy.UTC_ISO writes the same in SQL."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def received_entries(by_section: dict[Section | None, list[Received]]) -> list[ledger.Pending]:
+    """One entry per section (sealed until its deadline), one for money naming none: the
+    lines' references and totals, and the SM3 of their text (``Received.text``, in booking
+    order), so that each recorded line is fixed in the chain without a copy of it."""
+    pending = []
+    for section, lines in by_section.items():
+        credits = [line for line in lines if line.direction == LineDirection.CREDIT]
+        counted = sum((line.counted for line in credits), Decimal(0))
+        credited = sum((line.amount for line in credits), Decimal(0))
+        paid_out = sum((line.amount for line in lines), Decimal(0)) - credited
+        digest = SM3()
+        for line in lines:
+            digest.update(line.text().encode())
+        pending.append(
             ledger.Pending(
                 "deposits.money.received",
                 target=("trading.section", section.pk) if section else None,
                 data={
                     "section": section.code if section else None,
-                    "lines": [ledgered_line(row, row.bidder) for row in rows],
+                    "format": LINES_FORMAT,
+                    "lines": len(lines),
+                    # Space-separated (a reference has no space): one string, not
+                    # thousands, to encode and chain.
+                    "references": " ".join(line.reference for line in lines),
+                    "credited": f"{credited:.2f}",
+                    "counted": f"{counted:.2f}",
+                    "held": f"{credited - counted:.2f}",
+                    "paid_out": f"{paid_out:.2f}",
+                    "sm3": digest.hexdigest(),
                 },
                 embargo=section.embargo_scope if section else "",
             )
-            for section, rows in by_section.items()
-        ]
-    )
-
-
-def ledgered_line(row: BankLine, bidder: Organisation | None) -> dict[str, Any]:
-    """What the ledger keeps of a recorded line (both import paths write the same)."""
-    return {
-        "reference": row.reference,
-        "direction": row.direction,
-        "amount": row.amount,
-        "counted": row.counted,
-        "held": row.amount - row.counted if row.direction == LineDirection.CREDIT else 0,
-        "outcome": row.outcome,
-        "bidder": bidder.credit_code if bidder else None,
-        "booked_at": row.booked_at,
-    }
+        )
+    return pending
 
 
 def signal_shared_payers(sections: list[int], payers: list[str]) -> None:
@@ -341,12 +388,11 @@ def signal_shared_payers(sections: list[int], payers: list[str]) -> None:
         )
 
 
-def _conflict(row: BankLine, line: StatementLine) -> str:
-    if (row.amount, row.direction, row.account) == (line.amount, line.direction, line.account):
-        return ""
+def conflict_message(reference: str) -> str:
+    """A reference known with another amount, direction or account: nothing changes."""
     return (
-        f"银行流水号 {line.reference} 已记录但金额或账户不同，请联系银行核实 / Bank reference "
-        f"{line.reference} was recorded with a different amount or account: ask the bank"
+        f"银行流水号 {reference} 已记录但金额或账户不同，请联系银行核实 / Bank reference "
+        f"{reference} was recorded with a different amount or account: ask the bank"
     )
 
 

@@ -1,6 +1,6 @@
 """Each bank line names the book transaction that booked it and how much of it counted
 towards a deposit: arrivals are booked per batch and section, no longer one transaction per
-line (decision 81). Lines booked the old way (``line:<reference>``) are linked to theirs."""
+line (decision 81); the line table keeps only the indexes it needs. Lines booked the old way (``line:<reference>``) are linked to theirs."""
 
 from decimal import Decimal
 from typing import Any
@@ -40,6 +40,7 @@ class Migration(migrations.Migration):
                 related_name="lines",
                 to="deposits.booktransaction",
                 verbose_name="booked by",
+                db_index=False,
             ),
         ),
         migrations.AddField(
@@ -51,6 +52,20 @@ class Migration(migrations.Migration):
                 max_digits=18,
                 verbose_name="counted towards the deposit (yuan)",
             ),
+        ),
+        migrations.AlterField(
+            model_name='bankline',
+            name='outcome',
+            field=models.CharField(choices=[('matched', 'Matched to a deposit'), ('held_review', 'Held: not from the basic account [R26]'), ('held_late', 'Held: arrived after the deadline'), ('held_unmatched', 'Held: no such sub-account'), ('held_closed', 'Held: section not taking deposits'), ('payout', 'Payout')], max_length=16, verbose_name='outcome'),
+        ),
+        migrations.AlterField(
+            model_name='bankline',
+            name='reference',
+            field=models.CharField(max_length=64, verbose_name='bank reference'),
+        ),
+        migrations.AddConstraint(
+            model_name='bankline',
+            constraint=models.UniqueConstraint(fields=('reference',), name='one_line_a_reference'),
         ),
         migrations.RunPython(link_old_lines, migrations.RunPython.noop, elidable=True),
     ]

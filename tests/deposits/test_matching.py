@@ -151,7 +151,7 @@ def test_every_arrival_is_ledgered_under_the_sections_embargo(
 
     entry = LedgerEntry.objects.get(action="deposits.money.received")
     assert entry.embargo == section.embargo_scope
-    assert entry.data["lines"][0]["counted"] == "1.00"
+    assert (entry.data["lines"], entry.data["counted"], entry.data["held"]) == (1, "1.00", "0.00")
 
 
 def test_a_section_whose_deadline_passed_opens_no_sub_account(
