@@ -1,5 +1,5 @@
 """Statement files on PostgreSQL: COPY the file into a staging table and match every line in
-a few set-based statements — the same rules as ``matching.record_lines`` (decision 81).
+a few set-based statements — the same rules as ``matching.record_lines`` (decision 80).
 
 The fast path takes only what it can take exactly: a file whose header names the eight
 columns once each, one line per row, and rows that pass a check at least as strict as
@@ -102,6 +102,7 @@ def _import(path: Path) -> CopyResult:
             cursor.execute(VALID_ROWS, _valid())
         except DataError as exc:  # a date that passed the check but is no date
             raise _Fallback from exc
+        # Statistics for the planner: without them it nests loops over 100,000 rows.
         cursor.execute("ANALYZE ggzy_valid")
         result.errors = _refused(cursor)
         cursor.execute(INSERT_DEPOSIT_ACCOUNTS, {"deposit": BookAccountKind.DEPOSIT, **KEYS})
@@ -154,8 +155,6 @@ def _copy(cursor: Any, path: Path, result: CopyResult) -> int:
         except (DataError, psycopg.DataError) as exc:  # COPY's own errors are psycopg's
             raise _Fallback from exc
     result.digest = hasher.hexdigest()
-    # Statistics for the planner: without them it nests loops over 100,000 rows.
-    cursor.execute("ANALYZE ggzy_statement")
     cursor.execute("SELECT count(*) FROM ggzy_statement")
     (rows,) = cursor.fetchone()
     lines = newlines + (last != b"\n")

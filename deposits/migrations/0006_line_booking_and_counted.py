@@ -1,6 +1,7 @@
 """Each bank line names the book transaction that booked it and how much of it counted
-towards a deposit: arrivals are booked per batch and section, no longer one transaction per
-line (decision 81); the line table keeps only the indexes it needs. Lines booked the old way (``line:<reference>``) are linked to theirs."""
+towards a deposit: arrivals are booked per batch, section and day, no longer one transaction
+per line (decision 81); the line table keeps only the indexes it needs. Lines booked the old
+way (``line:<reference>``) are linked to theirs."""
 
 from decimal import Decimal
 from typing import Any

@@ -188,20 +188,34 @@ def test_a_deposit_paid_in_parts_counts_each_part_up_to_the_deposit_and_holds_th
     assert counted == [Decimal("300000.00"), Decimal("300000.00"), Decimal("200000.00"), 0]
 
 
+def raw_file(tmp_path: Path, section: Section, payer: Payer, *rows: str) -> Path:
+    """Rows written as given, ``{to}``, ``{payer}`` and ``{when}`` filled in (an hour before
+    the deadline)."""
+    values = {
+        "to": payer.sub_account(section).number,
+        "payer": payer.account,
+        "when": (section.bid_deadline - dt.timedelta(hours=1)).isoformat(),
+    }
+    path = tmp_path / "raw.csv"
+    path.write_text("".join([HEADER + "\n", *(r.format(**values) + "\n" for r in rows)]))
+    return path
+
+
+def import_both_ways(path: Path) -> tuple[statement_copy.CopyResult | None, statement.Imported]:
+    """What the fast path makes of the file (rolled back), and what the import does."""
+    with rolled_back():
+        fast = statement_copy.import_csv(path)
+    return fast, statement.import_csv(path)
+
+
 def test_a_value_only_python_reads_sends_the_file_the_exact_way(
     tmp_path: Path, section: Section, payers: list[Payer]
 ) -> None:
-    number = payers[0].sub_account(section).number
-    when = (section.bid_deadline - dt.timedelta(hours=1)).isoformat()
-    path = tmp_path / "fullwidth.csv"
-    path.write_text(
-        f"{HEADER}\nW-1,credit,{number},{payers[0].account},江南建工,８００００.00,{when},保证金\n",
-        encoding="utf-8",
+    path = raw_file(
+        tmp_path, section, payers[0], "W-1,credit,{to},{payer},江南建工,８００００.00,{when},保证金"
     )
 
-    with rolled_back():
-        fallback = statement_copy.import_csv(path)
-    imported = statement.import_csv(path)
+    fallback, imported = import_both_ways(path)
 
     assert fallback is None
     assert (imported.new, imported.errors) == (1, [])
@@ -211,19 +225,15 @@ def test_a_value_only_python_reads_sends_the_file_the_exact_way(
 def test_a_row_spanning_two_lines_keeps_every_error_on_its_own_line_number(
     tmp_path: Path, section: Section, payers: list[Payer]
 ) -> None:
-    number = payers[0].sub_account(section).number
-    when = (section.bid_deadline - dt.timedelta(hours=1)).isoformat()
-    path = tmp_path / "multiline.csv"
-    path.write_text(
-        f"{HEADER}\n"
-        f'M-1,credit,{number},{payers[0].account},江南建工,1.00,{when},"two\nlines"\n'
-        f"M-2,credit,{number},{payers[0].account},江南建工,3e5,{when},保证金\n",
-        encoding="utf-8",
+    path = raw_file(
+        tmp_path,
+        section,
+        payers[0],
+        'M-1,credit,{to},{payer},江南建工,1.00,{when},"two\nlines"',
+        "M-2,credit,{to},{payer},江南建工,3e5,{when},保证金",
     )
 
-    with rolled_back():
-        fallback = statement_copy.import_csv(path)
-    imported = statement.import_csv(path)
+    fallback, imported = import_both_ways(path)
 
     assert fallback is None
     # The memo's line break is refused too (a control character): on the line it ends on.
@@ -234,17 +244,17 @@ def test_a_row_spanning_two_lines_keeps_every_error_on_its_own_line_number(
 def test_a_malformed_file_changes_nothing_and_is_reported_the_exact_way(
     tmp_path: Path, section: Section, payers: list[Payer]
 ) -> None:
-    number = payers[0].sub_account(section).number
-    when = (section.bid_deadline - dt.timedelta(hours=1)).isoformat()
-    path = tmp_path / "short.csv"
-    path.write_text(
-        f"{HEADER}\nS-1,credit,{number},{payers[0].account},江南建工,1.00,{when},保证金\n"
-        f"S-2,credit,{number}\n",
-        encoding="utf-8",
+    path = raw_file(
+        tmp_path,
+        section,
+        payers[0],
+        "S-1,credit,{to},{payer},江南建工,1.00,{when},保证金",
+        "S-2,credit,{to}",
     )
 
-    imported = statement.import_csv(path)
+    fallback, imported = import_both_ways(path)
 
+    assert fallback is None
     assert imported.new == 1 and [n for n, _why in imported.errors] == [3]
     assert BankLine.objects.get().reference == "S-1"
 
