@@ -6,8 +6,9 @@ rest of it (over-payment) is held. Anything else is held whole — late money, m
 another account (for review), money to an unknown or closed sub-account — visible to staff
 and refundable, never dropped.
 
-One implementation for one line (a bank callback) and for a whole statement (an import):
-``record_line`` is ``record_lines`` of one line.
+One implementation for one line (a bank callback), the JSON feed and statement files in
+batches: ``record_line`` is ``record_lines`` of one line. On PostgreSQL a statement file
+takes ``statement_copy``, the same rules in SQL; a hypothesis test keeps the two equal.
 """
 
 from __future__ import annotations
