@@ -21,7 +21,7 @@ from deposits.bank import Bank, StatementLine
 from deposits.models import LineSource
 from deposits.statement_format import LineError, parse_csv, parse_json
 from ggzy import clock
-from ggzy.errors import DomainError
+from ggzy.errors import DomainError, not_utf8
 from ggzy_core.gm.sm3 import sm3_stream
 from supervision import ledger
 
@@ -113,12 +113,7 @@ def _import_exactly(path: Path) -> Imported:
         with path.open(encoding="utf-8", newline="") as rows:
             return import_lines(parse_csv(rows), source=LineSource.CSV)
     except UnicodeDecodeError as exc:
-        raise DomainError(
-            f"文件不是 UTF-8 编码（第 {exc.start} 字节），请另存为 UTF-8 / The file is not UTF-8 "
-            f"(byte {exc.start}): save it as UTF-8 and import it again",
-            code="invalid",
-            field="file",
-        ) from exc
+        raise not_utf8(exc) from exc
 
 
 def pull(*, since: dt.datetime | None = None, bank: Bank | None = None) -> Imported:

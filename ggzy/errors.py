@@ -18,3 +18,13 @@ class DomainError(Exception):
         if self.field:
             body["field"] = self.field
         return body
+
+
+def not_utf8(exc: UnicodeDecodeError, *, field: str = "file") -> DomainError:
+    """An uploaded or imported text file that is not UTF-8: where, and what to do."""
+    return DomainError(
+        f"文件不是 UTF-8 编码（第 {exc.start} 字节），请另存为 UTF-8 / The file is not UTF-8 "
+        f"(byte {exc.start}): save it as UTF-8 and import it again",
+        code="invalid",
+        field=field,
+    )
