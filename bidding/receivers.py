@@ -8,12 +8,17 @@ from django.dispatch import receiver
 
 from bidding import services
 from trading.models import Section
-from trading.signals import count_live_bids, status_changed
+from trading.signals import bidders_of, count_live_bids, status_changed
 
 
 @receiver(count_live_bids)
 def answer_live_bids(sender: Any, section: Section, **kwargs: Any) -> int:
     return services.live_bid_count(section)
+
+
+@receiver(bidders_of)
+def answer_bidders(sender: Any, section: Section, **kwargs: Any) -> set[str]:
+    return services.live_bidder_codes(section)
 
 
 @receiver(status_changed)

@@ -537,3 +537,9 @@ def bid_withdraw(*, bid: Bid, person: Person, address: str | None = None) -> Rec
 
 def live_bid_count(section: Section) -> int:
     return Bid.objects.filter(section=section, status=BidStatus.RECEIVED).count()
+
+
+def live_bidder_codes(section: Section) -> set[str]:
+    """Who holds a live bid in the section, by credit code (the expert draw avoids them)."""
+    live = Bid.objects.filter(section=section, status=BidStatus.RECEIVED)
+    return set(live.values_list("organisation__credit_code", flat=True))

@@ -471,3 +471,9 @@ BANK_CALLBACK_WINDOW_SECONDS = env.int("BANK_CALLBACK_WINDOW_SECONDS", default=3
 # Refunds are due within this many days [R35, R57]; alert this many days before.
 REFUND_DAYS = 5
 REFUND_WARN_DAYS = env.int("REFUND_WARN_DAYS", default=1)
+
+# --- Experts (docs/experts.md) -------------------------------------------------------------
+# Credit codes of the supervising departments: their staff never sit on a committee [P12].
+EXPERT_SUPERVISING_DEPARTMENTS = env.list("EXPERT_SUPERVISING_DEPARTMENTS", default=[])
+# An expert who sat on a committee for a tenderee is not drawn for it again this many days.
+EXPERT_COOL_DOWN_DAYS = env.int("EXPERT_COOL_DOWN_DAYS", default=30)

@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Person
+from trading.models import Section
 
 MIN_YEARS_OF_PRACTICE = 8  # [L37]: eight years in the field, a senior title or its level
 
@@ -157,3 +158,121 @@ class Penalty(models.Model):
 
     def __str__(self) -> str:
         return f"{self.expert} {self.imposed_on}"
+
+
+class DrawStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    DRAWN = "drawn", _("Drawn")
+
+
+class Draw(models.Model):
+    """A committee drawn for a section: the request, the commitment made before drawing,
+    and (after) the eligible pool the seats were drawn from."""
+
+    section = models.ForeignKey(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        Person, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    evaluation_on = models.DateField(_("evaluation day"))
+    representatives = models.PositiveSmallIntegerField(_("tenderee's representatives"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=DrawStatus.choices, default=DrawStatus.REQUESTED
+    )
+    # SM3 of the secret, ledgered before the draw; the secret itself is revealed with the
+    # result (until then it would let anyone holding the pool recompute the names [L37]).
+    commitment = models.CharField(_("commitment (SM3 of the secret)"), max_length=64, blank=True)
+    secret = models.CharField(_("secret"), max_length=64, blank=True)
+    anchor = models.CharField(_("anchor (ledger entry hash)"), max_length=64, blank=True)
+    pool = models.JSONField(_("eligible pool"), default=dict)
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expert draw")
+        verbose_name_plural = _("expert draws")
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.requested_at:%Y-%m-%d}"
+
+
+class DrawNeed(models.Model):
+    """How many experts of a specialty (or below it) the committee needs, and backups."""
+
+    draw = models.ForeignKey(
+        Draw, verbose_name=_("draw"), on_delete=models.CASCADE, related_name="needs"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    specialty = models.ForeignKey(
+        Specialty, verbose_name=_("specialty"), on_delete=models.PROTECT, related_name="+"
+    )
+    count = models.PositiveSmallIntegerField(_("members"))
+    backups = models.PositiveSmallIntegerField(_("backups"))
+
+    class Meta:
+        verbose_name = _("draw need")
+        verbose_name_plural = _("draw needs")
+        ordering = ["draw", "order"]
+
+    def __str__(self) -> str:
+        return f"{self.specialty_id} × {self.count}"
+
+
+class AvoidanceReason(models.TextChoices):
+    PENALTY = "penalty", _("A penalty in tendering is in force [P12]")
+    EMPLOYER_BIDDER = "employer_bidder", _("Works for a bidder [P12, R46]")
+    EMPLOYER_TENDEREE = "employer_tenderee", _("Works for the tenderee [P12, R46]")
+    RELATIONSHIP = "relationship", _("Declared a relationship with a bidder or the tenderee [P12]")
+    SUPERVISOR = "supervisor", _("Staff of the supervising department [P12]")
+    COOL_DOWN = "cool_down", _("Served the same tenderee recently")
+
+
+class Exclusion(models.Model):
+    """An expert of the right specialty the draw left out, and why."""
+
+    draw = models.ForeignKey(
+        Draw, verbose_name=_("draw"), on_delete=models.CASCADE, related_name="exclusions"
+    )
+    expert = models.ForeignKey(
+        Expert, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=AvoidanceReason.choices)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} {self.reason}"
+
+
+class SeatRole(models.TextChoices):
+    MEMBER = "member", _("Member")
+    BACKUP = "backup", _("Backup")
+
+
+class Seat(models.Model):
+    """An expert drawn onto the committee, or as a backup, in the order drawn."""
+
+    draw = models.ForeignKey(
+        Draw, verbose_name=_("draw"), on_delete=models.CASCADE, related_name="seats"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    need = models.ForeignKey(
+        DrawNeed, verbose_name=_("need"), on_delete=models.CASCADE, related_name="seats"
+    )
+    expert = models.ForeignKey(
+        Expert, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="seats"
+    )
+    role = models.CharField(_("role"), max_length=8, choices=SeatRole.choices)
+
+    class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        ordering = ["draw", "order"]
+        constraints = [models.UniqueConstraint(fields=["draw", "expert"], name="one_seat_each")]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id} {self.order} {self.role}"

@@ -14,3 +14,8 @@ status_changed = Signal()
 # Sent by bidding inside the withdrawing transaction, with ``section`` and ``organisation``:
 # the deposit of a bidder who withdraws before the deadline is refunded [R35].
 bid_withdrawn = Signal()
+
+# Sent by the expert draw with ``section``. Receivers return the unified social credit codes
+# of the organisations holding live bids in it: their employees and relations are avoided
+# [P12, R46].
+bidders_of = Signal()

@@ -1,0 +1,65 @@
+"""The expert draw's order, for the platform and for anyone replaying a draw (no Django).
+
+seed   = SM3(secret ‖ anchor)            secret: 32 bytes the platform drew and committed to
+                                          (SM3(secret) is in the ledger before the draw);
+                                          anchor: the ledger entry hash of that commitment
+rank   = SM3(seed ‖ 0x00 ‖ number)        per eligible expert, by their library number (UTF-8)
+
+Each need (a specialty and a count) in the request's order takes its eligible experts by
+rank, lowest first, skipping anyone already seated: first its members, then its backups.
+docs/experts.md ("Replaying a draw") does the same with openssl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ggzy_core.gm.sm3 import sm3
+
+MEMBER = "member"
+BACKUP = "backup"
+
+
+@dataclass(frozen=True)
+class Need:
+    code: str  # the specialty code requested
+    count: int  # members
+    backups: int
+
+
+@dataclass(frozen=True)
+class Seat:
+    code: str
+    role: str  # MEMBER or BACKUP
+    number: str  # the expert's library number
+
+
+def commitment(secret: bytes) -> str:
+    return sm3(secret).hex()
+
+
+def seed(secret: bytes, anchor_hex: str) -> bytes:
+    return sm3(secret + bytes.fromhex(anchor_hex))
+
+
+def rank(seed_bytes: bytes, number: str) -> str:
+    return sm3(seed_bytes + b"\x00" + number.encode()).hex()
+
+
+def seats(
+    seed_bytes: bytes, needs: Sequence[Need], pool: Mapping[str, Sequence[str]]
+) -> list[Seat]:
+    """The committee and its backups: ``pool`` maps each need's code to its eligible numbers.
+    Fewer eligible experts than a need asks for gives fewer seats; the caller refuses that."""
+    taken: set[str] = set()
+    chosen: list[Seat] = []
+    for need in needs:
+        ordered = sorted(
+            (number for number in set(pool.get(need.code, ())) if number not in taken),
+            key=lambda number: rank(seed_bytes, number),
+        )
+        for index, number in enumerate(ordered[: need.count + need.backups]):
+            chosen.append(Seat(need.code, MEMBER if index < need.count else BACKUP, number))
+            taken.add(number)
+    return chosen
