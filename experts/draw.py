@@ -208,90 +208,103 @@ def eligible(draw: Draw, needs: Sequence[DrawNeed]) -> tuple[dict[str, list[str]
 
     Eligible: active, eight years of practice by the evaluation day [L37], the specialty or
     one below it, not unavailable that day. Avoided [P12, R46], each with its first reason:
-    a penalty in force, works for a bidder or the tenderee, a declared relationship with one
-    of them, staff of a supervising department, sat for the same tenderee lately."""
+    a penalty in force, works for a bidder or the tenderee, staff of a supervising
+    department, a declared relationship with a bidder or the tenderee, sat for the same
+    tenderee lately. One query a need: the avoidance facts come with each candidate."""
     day = draw.evaluation_on
     tenderee = draw.section.project.tenderee.credit_code
     bidders: set[str] = set()
     for _receiver, answer in bidders_of.send(sender=Section, section=draw.section):
         bidders |= set(answer or ())
-    away = Unavailability.objects.filter(
-        expert=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
-    )
-    base = Expert.objects.filter(
-        status=ExpertStatus.ACTIVE, practice_since__lte=day.year - MIN_YEARS_OF_PRACTICE
-    ).filter(~Exists(away))
-    candidates: dict[str, list[tuple[int, str, str]]] = {}
-    for need in needs:
-        candidates[need.specialty.code] = list(
-            base.filter(specialties__code__startswith=need.specialty.code)
-            .distinct()
-            .values_list("pk", "number", "employer_credit_code")
-        )
-    ids = {pk for rows in candidates.values() for pk, _number, _employer in rows}
-    reasons = _avoided(
-        ids,
-        {pk: employer for rows in candidates.values() for pk, _n, employer in rows},
-        day,
-        tenderee,
-        bidders,
-        draw,
-    )
-    pool = {
-        code: sorted(number for pk, number, _employer in rows if pk not in reasons)
-        for code, rows in candidates.items()
-    }
-    exclusions = [
-        Exclusion(draw=draw, expert_id=pk, reason=reason, detail=detail)
-        for pk, (reason, detail) in sorted(reasons.items())
-    ]
-    return pool, exclusions
-
-
-def _avoided(
-    ids: set[int],
-    employers: dict[int, str],
-    day: dt.date,
-    tenderee: str,
-    bidders: set[str],
-    draw: Draw,
-) -> dict[int, tuple[str, str]]:
-    reasons: dict[int, tuple[str, str]] = {}
-
-    def avoid(pk: int, reason: str, detail: str) -> None:
-        reasons.setdefault(pk, (reason, detail))
-
     in_force = Q(until__isnull=True) | Q(until__gte=day)
-    for pk, authority in Penalty.objects.filter(
-        in_force, expert__in=ids, imposed_on__lte=day
-    ).values_list("expert", "authority"):
-        avoid(pk, AvoidanceReason.PENALTY, authority[:200])
-    supervising = set(settings.EXPERT_SUPERVISING_DEPARTMENTS)
-    for pk, employer in employers.items():
-        if employer and employer in bidders:
-            avoid(pk, AvoidanceReason.EMPLOYER_BIDDER, employer)
-        elif employer and employer == tenderee:
-            avoid(pk, AvoidanceReason.EMPLOYER_TENDEREE, employer)
-        elif employer and employer in supervising:
-            avoid(pk, AvoidanceReason.SUPERVISOR, employer)
-    for pk, code, kind in Relationship.objects.filter(
-        in_force, expert__in=ids, credit_code__in=bidders | {tenderee}
-    ).values_list("expert", "credit_code", "kind"):
-        avoid(pk, AvoidanceReason.RELATIONSHIP, f"{kind} {code}")
-    since = day - dt.timedelta(days=settings.EXPERT_COOL_DOWN_DAYS)
-    for pk, section_code in (
+    # The avoidance facts are few: read each once, not once a candidate.
+    penalties = dict(
+        Penalty.objects.filter(in_force, imposed_on__lte=day).values_list("expert", "authority")
+    )
+    related = {
+        pk: f"{kind} {code}"
+        for pk, kind, code in Relationship.objects.filter(
+            in_force, credit_code__in=bidders | {tenderee}
+        ).values_list("expert", "kind", "credit_code")
+    }
+    cooled = dict(
         Seat.objects.filter(
-            expert__in=ids,
             role=SeatRole.MEMBER,
             draw__section__project__tenderee__credit_code=tenderee,
-            draw__evaluation_on__gte=since,
+            draw__evaluation_on__gte=day - dt.timedelta(days=settings.EXPERT_COOL_DOWN_DAYS),
             draw__evaluation_on__lte=day,
         )
         .exclude(draw=draw)
         .values_list("expert", "draw__section__code")
-    ):
-        avoid(pk, AvoidanceReason.COOL_DOWN, section_code)
-    return reasons
+    )
+    away = Unavailability.objects.filter(
+        expert=OuterRef("pk"), starts_on__lte=day, ends_on__gte=day
+    )
+    candidates = Expert.objects.filter(
+        ~Exists(away),
+        status=ExpertStatus.ACTIVE,
+        practice_since__lte=day.year - MIN_YEARS_OF_PRACTICE,
+    )
+    supervising = set(settings.EXPERT_SUPERVISING_DEPARTMENTS)
+    facts = penalties.keys() | related.keys() | cooled.keys()
+    through = Expert.specialties.through
+    pool: dict[str, list[str]] = {}
+    avoided: dict[int, tuple[str, str]] = {}
+    for need in needs:
+        code = need.specialty.code
+        rows = candidates.filter(
+            Exists(through.objects.filter(expert=OuterRef("pk"), specialty__code__startswith=code))
+        ).values_list("pk", "number", "employer_credit_code")
+        numbers = []
+        watched = bidders | supervising | {tenderee}
+        for pk, number, employer in rows:
+            if employer not in watched and pk not in facts:
+                numbers.append(number)  # nothing to avoid: most of the library
+                continue
+            reason = _avoidance(
+                employer,
+                penalties.get(pk),
+                related.get(pk),
+                cooled.get(pk),
+                tenderee,
+                bidders,
+                supervising,
+            )
+            if reason is None:
+                numbers.append(number)
+            else:
+                avoided.setdefault(pk, reason)
+        pool[code] = sorted(numbers)
+    exclusions = [
+        Exclusion(draw=draw, expert_id=pk, reason=reason, detail=detail[:200])
+        for pk, (reason, detail) in sorted(avoided.items())
+    ]
+    return pool, exclusions
+
+
+def _avoidance(
+    employer: str,
+    penalty: str | None,
+    related: str | None,
+    cooled: str | None,
+    tenderee: str,
+    bidders: set[str],
+    supervising: set[str],
+) -> tuple[str, str] | None:
+    """The first reason to avoid a candidate, with its detail; None to keep them."""
+    if penalty is not None:
+        return AvoidanceReason.PENALTY, penalty
+    if employer and employer in bidders:
+        return AvoidanceReason.EMPLOYER_BIDDER, employer
+    if employer and employer == tenderee:
+        return AvoidanceReason.EMPLOYER_TENDEREE, employer
+    if employer and employer in supervising:
+        return AvoidanceReason.SUPERVISOR, employer
+    if related is not None:
+        return AvoidanceReason.RELATIONSHIP, related
+    if cooled is not None:
+        return AvoidanceReason.COOL_DOWN, cooled
+    return None
 
 
 def _needs(needs: Sequence[DrawNeed]) -> list[order.Need]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives import hashes
+
 from ggzy_core.gm.sm3 import sm3
 
 MEMBER = "member"
@@ -54,12 +56,26 @@ def seats(
     Fewer eligible experts than a need asks for gives fewer seats; the caller refuses that."""
     taken: set[str] = set()
     chosen: list[Seat] = []
+    ranks = _ranks(seed_bytes, {number for numbers in pool.values() for number in numbers})
     for need in needs:
         ordered = sorted(
             (number for number in set(pool.get(need.code, ())) if number not in taken),
-            key=lambda number: rank(seed_bytes, number),
+            key=ranks.__getitem__,
         )
         for index, number in enumerate(ordered[: need.count + need.backups]):
             chosen.append(Seat(need.code, MEMBER if index < need.count else BACKUP, number))
             taken.add(number)
     return chosen
+
+
+def _ranks(seed_bytes: bytes, numbers: set[str]) -> dict[str, bytes]:
+    """``rank`` of many numbers at once, as bytes (they sort as the hex does): the hash of the
+    common prefix is copied, not redone."""
+    prefix = hashes.Hash(hashes.SM3())
+    prefix.update(seed_bytes + b"\x00")
+    ranks = {}
+    for number in numbers:
+        digest = prefix.copy()
+        digest.update(number.encode())
+        ranks[number] = digest.finalize()
+    return ranks
