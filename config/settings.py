@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trading.tasks.chronograph_sweep",
         "schedule": env.int("CHRONOGRAPH_SWEEP_SECONDS", default=15),
     },
+    "experts-sweep": {
+        "task": "experts.tasks.sweep",
+        "schedule": 60.0,
+    },
     "deposits-sweep": {
         "task": "deposits.tasks.sweep",
         "schedule": env.int("DEPOSITS_SWEEP_SECONDS", default=60),
@@ -477,3 +481,7 @@ REFUND_WARN_DAYS = env.int("REFUND_WARN_DAYS", default=1)
 EXPERT_SUPERVISING_DEPARTMENTS = env.list("EXPERT_SUPERVISING_DEPARTMENTS", default=[])
 # An expert who sat on a committee for a tenderee is not drawn for it again this many days.
 EXPERT_COOL_DOWN_DAYS = env.int("EXPERT_COOL_DOWN_DAYS", default=30)
+# How experts are told they were drawn (experts/notify.py), and how long they have to answer
+# before the next backup is called.
+EXPERT_GATEWAY = env.str("EXPERT_GATEWAY", default="experts.notify.ConsoleGateway")
+EXPERT_ANSWER_MINUTES = env.int("EXPERT_ANSWER_MINUTES", default=30)

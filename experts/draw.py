@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Person
+from experts import seats as calling
 from experts.models import (
     MIN_YEARS_OF_PRACTICE,
     AvoidanceReason,
@@ -161,6 +162,7 @@ def draw_run(*, draw: Draw, actor: Person) -> list[Seat]:
         locked.save()
         Exclusion.objects.bulk_create(exclusions)
         seats = _store(locked, needs, drawn)
+        calling.call_members(locked)
         ledger.append(
             "experts.draw.drawn",
             actor=actor,

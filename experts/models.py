@@ -253,8 +253,18 @@ class SeatRole(models.TextChoices):
     BACKUP = "backup", _("Backup")
 
 
+class SeatStatus(models.TextChoices):
+    STANDBY = "standby", _("Standing by (backup not called)")
+    CALLED = "called", _("Called, awaiting an answer")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DECLINED = "declined", _("Declined")
+    TIMED_OUT = "timed_out", _("No answer in time")
+
+
 class Seat(models.Model):
-    """An expert drawn onto the committee, or as a backup, in the order drawn."""
+    """An expert drawn onto the committee, or as a backup, in the order drawn. Members are
+    called when the draw is made; a backup is called when a seat of its need is declined or
+    left unanswered."""
 
     draw = models.ForeignKey(
         Draw, verbose_name=_("draw"), on_delete=models.CASCADE, related_name="seats"
@@ -267,6 +277,14 @@ class Seat(models.Model):
         Expert, verbose_name=_("expert"), on_delete=models.PROTECT, related_name="seats"
     )
     role = models.CharField(_("role"), max_length=8, choices=SeatRole.choices)
+    status = models.CharField(
+        _("status"), max_length=12, choices=SeatStatus.choices, default=SeatStatus.STANDBY
+    )
+    called_at = models.DateTimeField(_("called at"), null=True, blank=True)
+    answer_by = models.DateTimeField(_("answer by"), null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(_("message sent at"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    reason = models.CharField(_("reason for declining"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("seat")
