@@ -161,7 +161,7 @@ def draw_run(*, draw: Draw, actor: Person) -> list[Seat]:
         locked.drawn_at = clock.now()
         locked.save()
         Exclusion.objects.bulk_create(exclusions)
-        seats = _store(locked, needs, drawn)
+        _store(locked, needs, drawn)
         calling.call_members(locked)
         ledger.append(
             "experts.draw.drawn",
@@ -172,7 +172,7 @@ def draw_run(*, draw: Draw, actor: Person) -> list[Seat]:
                 "backups": sum(1 for seat in drawn if seat.role == order.BACKUP),
             },
         )
-    return seats
+    return list(locked.seats.all())
 
 
 def replay(draw: Draw) -> list[order.Seat]:
@@ -331,14 +331,14 @@ def _refuse_if_short(
             )
 
 
-def _store(draw: Draw, needs: Sequence[DrawNeed], drawn: Sequence[order.Seat]) -> list[Seat]:
+def _store(draw: Draw, needs: Sequence[DrawNeed], drawn: Sequence[order.Seat]) -> None:
     by_code = {need.specialty.code: need for need in needs}
     experts = dict(
         Expert.objects.filter(number__in=[seat.number for seat in drawn]).values_list(
             "number", "pk"
         )
     )
-    return Seat.objects.bulk_create(
+    Seat.objects.bulk_create(
         Seat(
             draw=draw,
             order=index,
