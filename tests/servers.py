@@ -71,12 +71,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def wait_until_answering(
-    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
+    url: str,
+    process: subprocess.Popen[bytes],
+    log: Path,
+    timeout: float = 60,
+    path: str = "/api/time",
 ) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            if requests.get(url + "/api/time", timeout=2).status_code == 200:
+            if requests.get(url + path, timeout=2).status_code == 200:
                 return
         except (requests.ConnectionError, requests.Timeout):
             pass  # not listening yet, or its first answer (loading the app) is slow: ask again
@@ -216,18 +220,7 @@ def bank_simulator(
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(url + "/_control/health", timeout=2).status_code == 200:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass  # not listening yet
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the bank simulator did not start: {log_path.read_text()[-2000:]}"
-                    )
-                time.sleep(0.1)
+            wait_until_answering(url, process, log_path, timeout=30, path="/_control/health")
             yield BankSimulator(url, process, log_path)
         finally:
             stop(process)
@@ -271,18 +264,7 @@ def issuer_simulator(
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if requests.get(url + "/key", timeout=2).status_code == 200:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass  # not listening yet
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the issuer simulator did not start: {log_path.read_text()[-2000:]}"
-                    )
-                time.sleep(0.1)
+            wait_until_answering(url, process, log_path, timeout=30, path="/key")
             yield IssuerSimulator(url, process, code)
         finally:
             stop(process)
