@@ -29,16 +29,6 @@ from unittest import mock
 
 from bench import setup
 
-FIELDS = (
-    "reference",
-    "direction",
-    "account",
-    "counterparty_account",
-    "counterparty_name",
-    "amount",
-    "booked_at",
-    "memo",
-)
 DEPOSIT = Decimal("10000.00")
 
 
@@ -95,7 +85,7 @@ def _statement(path: Path, sections: list[int], bidders: list[tuple[int, str]]) 
     """Open a sub-account per section and bidder; write one line for each (a mix)."""
     from django.conf import settings
 
-    from deposits import books
+    from deposits import books, statement_format
     from deposits.models import BookAccount, BookAccountKind, SubAccount
     from ggzy import clock
     from ggzy_core import subaccount
@@ -131,7 +121,7 @@ def _statement(path: Path, sections: list[int], bidders: list[tuple[int, str]]) 
     booked = now - dt.timedelta(hours=1)
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(FIELDS)
+        writer.writerow(statement_format.FIELDS)
         for n, sub in enumerate(subs):
             payer, amount, kind = accounts[sub.bidder_id], DEPOSIT, "deposit"
             if n % 50 == 1:
@@ -186,7 +176,7 @@ def _floor(path: Path) -> float:
     every key and foreign key checked as it goes, then roll back."""
     from django.db import connection, transaction
 
-    from deposits import books
+    from deposits import books, statement_format
     from deposits.models import BookAccount, BookTransaction, SubAccount
     from ggzy import clock
 
@@ -210,7 +200,7 @@ def _floor(path: Path) -> float:
                 lines.append(
                     "\t".join(
                         [
-                            *(row[name] for name in FIELDS),
+                            *(row[name] for name in statement_format.FIELDS),
                             "csv",
                             now,
                             "matched",
