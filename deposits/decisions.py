@@ -122,31 +122,13 @@ def forfeit(*, section: Section, bidder: Organisation, reason: str, actor: Perso
         amount = books.owed(deposit)
         if amount <= 0:
             return _claim_the_guarantee(section, bidder, reason, actor)
-        decided = Forfeiture.objects.create(
-            section=section,
-            bidder=bidder,
-            amount=amount,
-            reason=reason,
-            decided_at=clock.now(),
-            decided_by=actor,
-        )
+        decided = _decided(section, bidder, amount, reason, actor)
         books.post(
             key=f"forfeit:{decided.pk}",
             kind="forfeiture",
             lines=[(deposit, amount), (books.forfeited_account(section), -amount)],
             value_date=refunds.today(),
             memo=reason,
-        )
-        ledger.append(
-            "deposits.deposit.forfeited",
-            actor=actor,
-            target=decided,
-            data={
-                "section": section.code,
-                "bidder": bidder.credit_code,
-                "amount": amount,
-                "reason": reason,
-            },
         )
     return decided
 
@@ -161,10 +143,25 @@ def _claim_the_guarantee(
             "deposit nor a guarantee that can be claimed in this section",
             code="conflict",
         )
+    amount = min(section.bid_deposit, guarantee.amount)
+    decided = _decided(section, bidder, amount, reason, actor, guarantee=guarantee.number)
+    guarantee_claims.guarantee_claim(guarantee=guarantee, forfeiture=decided, actor=actor)
+    return decided
+
+
+def _decided(
+    section: Section,
+    bidder: Organisation,
+    amount: Decimal,
+    reason: str,
+    actor: Person,
+    **evidence: str,
+) -> Forfeiture:
+    """The forfeiture decision and its ledger entry, whichever form the deposit took."""
     decided = Forfeiture.objects.create(
         section=section,
         bidder=bidder,
-        amount=min(section.bid_deposit, guarantee.amount),
+        amount=amount,
         reason=reason,
         decided_at=clock.now(),
         decided_by=actor,
@@ -176,12 +173,11 @@ def _claim_the_guarantee(
         data={
             "section": section.code,
             "bidder": bidder.credit_code,
-            "amount": decided.amount,
-            "guarantee": guarantee.number,
+            "amount": amount,
+            **evidence,
             "reason": reason,
         },
     )
-    guarantee_claims.guarantee_claim(guarantee=guarantee, forfeiture=decided, actor=actor)
     return decided
 
 
