@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from deposits import bank_http, matching, statement_copy
 from deposits.bank import Bank, StatementLine
 from deposits.models import LineSource
-from deposits.statement_format import LineError, parse_csv, parse_json
+from deposits.statement_format import Imported, LineError, parse_csv, parse_json
 from ggzy import clock
 from ggzy.errors import DomainError, not_utf8
 from ggzy_core.gm.sm3 import sm3_stream
@@ -34,22 +33,6 @@ log = logging.getLogger(__name__)
 PULL_LOOKBACK = dt.timedelta(days=2)
 MAX_CSV_BYTES = 128 * 1024 * 1024
 BATCH = 2000  # lines recorded in one transaction (matching.record_lines)
-
-
-@dataclass
-class Imported:
-    """What an import did: lines new to the platform, lines it knew, lines refused."""
-
-    new: int = 0
-    known: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
-
-    @property
-    def read(self) -> int:
-        return self.new + self.known + len(self.errors)
-
-    def as_data(self) -> dict[str, object]:
-        return {"new": self.new, "known": self.known, "errors": len(self.errors)}
 
 
 def import_lines(
@@ -93,9 +76,9 @@ def import_csv(path: Path) -> Imported:
             field="file",
         )
     copied = statement_copy.import_csv(path)
+    imported: Imported
     if copied is not None:
-        imported = Imported(new=copied.new, known=copied.known, errors=copied.errors)
-        digest = copied.digest
+        imported, digest = copied, copied.digest
     else:
         with path.open("rb") as raw:
             digest = sm3_stream(raw).hex()

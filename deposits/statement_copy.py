@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,14 @@ from django.db import DataError, IntegrityError, connection, transaction
 from deposits import books, matching
 from deposits.collection import TAKING_DEPOSITS
 from deposits.models import BookAccountKind, LineOutcome, LineSource
-from deposits.statement_format import FIELDS, LIMITS, MAX_CSV_ROWS, LineError, parse_line
+from deposits.statement_format import (
+    FIELDS,
+    LIMITS,
+    MAX_CSV_ROWS,
+    Imported,
+    LineError,
+    parse_line,
+)
 from ggzy import clock
 from ggzy_core.gm.sm3 import SM3
 from ggzy_core.times import BEIJING
@@ -55,10 +62,9 @@ class _Fallback(Exception):
 
 
 @dataclass
-class CopyResult:
-    new: int = 0
-    known: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+class CopyResult(Imported):
+    """What the import did, and the file's SM3 (taken on the way into COPY)."""
+
     digest: str = ""
 
 

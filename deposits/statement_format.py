@@ -4,7 +4,8 @@
 Parsing is strict and bounded: an amount is a string of yuan with at most two decimals
 (never a JSON number: a float cannot say 0.10 exactly), a time has an offset, every text fits
 the column that keeps it. A bad line is refused with the field at fault; it never stops the
-good lines around it.
+good lines around it. ``Imported`` is what either import path (``statement``,
+``statement_copy``) reports of a batch of them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -39,6 +41,22 @@ MAX_CSV_ROWS = 500_000  # a year of a busy centre's arrivals and refunds
 _AMOUNT = re.compile(r"\d{1,16}(\.\d{1,2})?")
 _REFERENCE = re.compile(r"[A-Za-z0-9_.:-]+")
 CENT = Decimal("0.01")
+
+
+@dataclass
+class Imported:
+    """What an import did: lines new to the platform, lines it knew, lines refused."""
+
+    new: int = 0
+    known: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, why)
+
+    @property
+    def read(self) -> int:
+        return self.new + self.known + len(self.errors)
+
+    def as_data(self) -> dict[str, object]:
+        return {"new": self.new, "known": self.known, "errors": len(self.errors)}
 
 
 class LineError(ValueError):
