@@ -18,13 +18,15 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services
+from accounts import second_factor, services
 from accounts.models import Organisation, OrganisationKey, Person
 from ggzy.errors import DomainError
 
@@ -41,6 +43,8 @@ PERSON_SUPERUSER_FIELDS = (
 )
 PERSON_NEVER_EDITED = ("last_login", "date_joined")
 ORGANISATION_SUPERUSER_FIELDS = ("kind", "is_active")
+RESET_BATCH_MAX = 100  # people per reset action
+
 ORGANISATION_NEVER_EDITED = ("credit_code", "legal_representative_id_digest", "created_at")
 
 
@@ -113,6 +117,21 @@ class PersonAdmin(ThroughServicesAdmin, UserAdmin):
             {"fields": ("organisation", "role", "display_name", "phone", "is_organisation_admin")},
         ),
     )
+
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=gettext_lazy("Reset the second factor (a lost phone)"))
+    def reset_second_factor(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        actor = _actor(request)
+        removed = sum(
+            second_factor.reset(person=person, actor=actor)
+            for person in queryset.filter(is_superuser=False)[:RESET_BATCH_MAX]
+        )
+        self.message_user(
+            request,
+            _("%(count)d authenticator(s) removed: the person sets up a new one at sign-in.")
+            % {"count": removed},
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if request.user.is_superuser:
@@ -195,3 +214,9 @@ class OrganisationKeyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+# django-otp's own device admin edits devices around the service (and its add form lists
+# every person): a lost phone is reset through the person's screen instead.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

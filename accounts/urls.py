@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import second_factor_views, views
 
 app_name = "accounts"
 
@@ -24,4 +24,7 @@ urlpatterns = [
     ),
     path("organisations/<int:pk>/keys/", views.keys, name="keys"),
     path("keys/<int:pk>/retire/", views.key_retire, name="key_retire"),
+    # The second factor (experts): set up an authenticator, verify the session with it.
+    path("second-factor/enrol/", second_factor_views.enrol, name="second_factor_enrol"),
+    path("second-factor/verify/", second_factor_views.verify, name="second_factor_verify"),
 ]

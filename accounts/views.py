@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
 
-from accounts import access, services
+from accounts import access, second_factor, services
 from accounts.forms import (
     KeyBindForm,
     OrganisationEditForm,
@@ -72,6 +72,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The halls page (realtime) lists what the centre hosts, the regulator supervises and
     # the tenderee runs; linked by URL name only: accounts imports no upper floor.
     context["oversees_halls"] = person.is_superuser or person.role in HALL_ROLES
+    # Experts pass a second factor before their evaluation pages: set it up, or verify.
+    if second_factor.uses_second_factor(person):
+        context["second_factor"] = {
+            "enrolled": second_factor.confirmed_device(person) is not None,
+            "verified": second_factor.is_verified(request),
+        }
     if organisation is not None:
         context["active_key"] = services.active_key(organisation)
         context["can_manage"] = access.can_manage_organisation(person, organisation)

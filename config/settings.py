@@ -106,6 +106,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "pgtrigger",
     "config",
@@ -126,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed a second factor (accounts/second_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "supervision.middleware.LedgerContextMiddleware",
@@ -305,6 +309,13 @@ AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# The second factor (django-otp TOTP) that experts pass before any evaluation page
+# (accounts/second_factor.py). The issuer names the platform in the authenticator app. Each
+# wrong code doubles the wait before the device accepts another (1, 2, 4 … seconds), on top
+# of the per-person rate "second_factor" below. Django admin never shows a device's key.
+OTP_TOTP_ISSUER = "ggzy"
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -382,6 +393,8 @@ REST_FRAMEWORK = {
         "login": env.str("API_LOGIN_RATE", default="10/minute"),
         # Guesses at a guarantee's verification code (page and API share it).
         "verify": env.str("GUARANTEE_VERIFY_RATE", default="10/minute"),
+        # Codes typed at the second factor (enrolment and verification), per person.
+        "second_factor": env.str("SECOND_FACTOR_RATE", default="5/minute"),
     },
     # X-Forwarded-For is trusted only as far as our own proxies, as for axes and the ledger:
     # without this DRF takes the header whole and a client picks its own throttle identity.
@@ -485,3 +498,8 @@ EXPERT_COOL_DOWN_DAYS = env.int("EXPERT_COOL_DOWN_DAYS", default=30)
 # before the next backup is called.
 EXPERT_GATEWAY = env.str("EXPERT_GATEWAY", default="experts.notify.ConsoleGateway")
 EXPERT_ANSWER_MINUTES = env.int("EXPERT_ANSWER_MINUTES", default=30)
+# Evaluation: when more than a third of the members say the time is insufficient, it is
+# extended by this much [R48]; members sign the concluded report within the signing time,
+# after which a member who neither signed nor wrote reasons is deemed to agree [R53].
+EXPERT_EXTENSION_MINUTES = env.int("EXPERT_EXTENSION_MINUTES", default=240)
+EXPERT_SIGNING_MINUTES = env.int("EXPERT_SIGNING_MINUTES", default=120)

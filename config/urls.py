@@ -69,6 +69,7 @@ urlpatterns = [
     path("bidding/", include("bidding.urls")),
     path("halls/", include("realtime.urls")),
     path("deposits/", include("deposits.urls")),
+    path("experts/", include("experts.urls")),
     path("guarantees/", include("deposits.guarantee_urls")),
     path("api/", include((api_patterns, "api"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ExpertsConfig(AppConfig):
     name = "experts"
     verbose_name = _("Experts")
+
+    def ready(self) -> None:
+        from experts import receivers  # noqa: F401  (registers the evaluation's time event)

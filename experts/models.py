@@ -75,6 +75,10 @@ class Expert(models.Model):
         null=True,
         blank=True,
     )
+    # The SM2 public key (SPKI PEM) the expert signs evaluation reports with [R53]; the
+    # private key stays on the expert's machine (ggzy-bid keys new, or the browser).
+    public_key_pem = models.TextField(_("signing public key (PEM)"), blank=True)
+    key_fingerprint = models.CharField(_("signing key fingerprint"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
 
@@ -294,3 +298,271 @@ class Seat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.draw_id} {self.order} {self.role}"
+
+
+# --- Remote evaluation (评标) ------------------------------------------------------------
+
+
+class EvaluationStatus(models.TextChoices):
+    SCORING = "scoring", _("Scoring")
+    SIGNING = "signing", _("Report awaiting signatures")
+    FINISHED = "finished", _("Finished: report signed")
+
+
+class Evaluation(models.Model):
+    """A committee's evaluation of a section's opened bids, to a report every member signs."""
+
+    section = models.OneToOneField(
+        Section, verbose_name=_("section"), on_delete=models.PROTECT, related_name="+"
+    )
+    draw = models.OneToOneField(
+        Draw, verbose_name=_("draw"), on_delete=models.PROTECT, related_name="evaluation"
+    )
+    method = models.CharField(_("evaluation method"), max_length=32)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=EvaluationStatus.choices,
+        default=EvaluationStatus.SCORING,
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = models.ForeignKey(
+        Person, verbose_name=_("opened by"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_at = models.DateTimeField(_("scoring due"))
+    extensions = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    # Live progress events carry it: a client that missed one asks for a snapshot.
+    sequence = models.BigIntegerField(_("sequence"), default=0)
+    leader = models.ForeignKey(
+        "Member",
+        verbose_name=_("leader"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    report_json = models.BinaryField(_("report JSON"), null=True, blank=True)
+    report_sm3 = models.CharField(_("report SM3"), max_length=64, blank=True)
+    report_pdf = models.FileField(_("report PDF"), upload_to="evaluation-reports/", blank=True)
+    concluded_at = models.DateTimeField(_("concluded at"), null=True, blank=True)
+    signing_due = models.DateTimeField(_("signatures due"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+
+    def __str__(self) -> str:
+        return f"{self.section_id} {self.status}"
+
+
+class Criterion(models.Model):
+    """A scoring criterion: points from 0 to ``maximum``, counted ``weight`` times. Under the
+    lowest evaluated price method the one criterion is the evaluated price (no maximum)."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("evaluation"), on_delete=models.CASCADE, related_name="criteria"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    name = models.CharField(_("name"), max_length=100)
+    maximum = models.DecimalField(
+        _("maximum points"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2, default=1)
+
+    class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
+        ordering = ["evaluation", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "order"], name="one_criterion_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EvaluatedBid(models.Model):
+    """A bid the hall opened, as the committee evaluates it (copied when evaluation opens)."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("evaluation"), on_delete=models.CASCADE, related_name="bids"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("bidder"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    price = models.DecimalField(_("price read out"), max_digits=16, decimal_places=2, null=True)
+    sheet = models.JSONField(_("opening sheet"), default=dict)
+    files = models.JSONField(_("decrypted files"), default=list)
+
+    class Meta:
+        verbose_name = _("evaluated bid")
+        verbose_name_plural = _("evaluated bids")
+        ordering = ["evaluation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "number"], name="one_bid_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id} #{self.number}"
+
+
+class MemberKind(models.TextChoices):
+    EXPERT = "expert", _("Expert")
+    REPRESENTATIVE = "representative", _("Tenderee's representative")
+
+
+class Member(models.Model):
+    """A member of the committee: a confirmed expert seat, or a tenderee's representative."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("evaluation"), on_delete=models.CASCADE, related_name="members"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+"
+    )
+    seat = models.OneToOneField(
+        Seat,
+        verbose_name=_("seat"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=MemberKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    vote = models.ForeignKey(
+        "self",
+        verbose_name=_("votes for leader"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    time_short = models.BooleanField(_("says the time is insufficient"), default=False)
+    submitted_at = models.DateTimeField(_("scores submitted at"), null=True, blank=True)
+    outlier = models.BooleanField(_("scores deviate strongly"), default=False)
+    agrees = models.BooleanField(_("agrees with the report"), null=True, blank=True)
+    dissent = models.TextField(_("written reasons for disagreeing"), blank=True)
+    signature = models.BinaryField(_("signature"), null=True, blank=True)
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=64, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    deemed_agreed = models.BooleanField(_("deemed to agree (did not sign) [R53]"), default=False)
+
+    class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
+        ordering = ["evaluation", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "person"], name="one_member_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id} {self.order}"
+
+
+class Score(models.Model):
+    """One member's points for one criterion of one bid (or, lowest price, the evaluated
+    price)."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="scores"
+    )
+    bid = models.ForeignKey(
+        EvaluatedBid, verbose_name=_("bid"), on_delete=models.CASCADE, related_name="scores"
+    )
+    criterion = models.ForeignKey(
+        Criterion, verbose_name=_("criterion"), on_delete=models.CASCADE, related_name="+"
+    )
+    value = models.DecimalField(_("value"), max_digits=16, decimal_places=2)
+    scored_at = models.DateTimeField(_("scored at"))
+
+    class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "bid", "criterion"], name="one_score_per_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.bid_id} {self.criterion_id}"
+
+
+class RejectionGround(models.TextChoices):
+    """The grounds on which the committee rejects a bid [R51] (and [R34] for one
+    representative behind two bidders)."""
+
+    UNSIGNED = "unsigned", _("Not stamped by the bidder or signed by its head [R51(1)]")
+    NO_CONSORTIUM_AGREEMENT = (
+        "no_consortium_agreement",
+        _("A consortium without a joint bidding agreement [R51(2)]"),
+    )
+    NOT_QUALIFIED = "not_qualified", _("The bidder does not meet the qualifications [R51(3)]")
+    TWO_OFFERS = "two_offers", _("Two different bids or prices from one bidder [R51(4), R34]")
+    PRICE = "price", _("Price below cost or above the price ceiling [R51(5)]")
+    NOT_RESPONSIVE = "not_responsive", _("Does not answer the substantive requirements [R51(6)]")
+    MISCONDUCT = "misconduct", _("Collusion, fraud or bribery [R51(7)]")
+
+
+class Rejection(models.Model):
+    """A member's vote to reject a bid; the committee rejects it when more than half do."""
+
+    member = models.ForeignKey(
+        Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="rejections"
+    )
+    bid = models.ForeignKey(
+        EvaluatedBid, verbose_name=_("bid"), on_delete=models.CASCADE, related_name="rejections"
+    )
+    ground = models.CharField(_("ground"), max_length=32, choices=RejectionGround.choices)
+    reason = models.TextField(_("reason"))
+    rejected_at = models.DateTimeField(_("rejected at"))
+
+    class Meta:
+        verbose_name = _("rejection")
+        verbose_name_plural = _("rejections")
+        constraints = [models.UniqueConstraint(fields=["member", "bid"], name="one_rejection_each")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.bid_id} {self.ground}"
+
+
+class Query(models.Model):
+    """A written clarification the committee asks of a bidder, and its answer [R52]: it may
+    not change the price or the substance of the bid."""
+
+    evaluation = models.ForeignKey(
+        Evaluation, verbose_name=_("evaluation"), on_delete=models.CASCADE, related_name="queries"
+    )
+    bid = models.ForeignKey(
+        EvaluatedBid, verbose_name=_("bid"), on_delete=models.CASCADE, related_name="queries"
+    )
+    asked_by = models.ForeignKey(
+        Member, verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField(_("question"))
+    asked_at = models.DateTimeField(_("asked at"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        Person,
+        verbose_name=_("answered by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("clarification request")
+        verbose_name_plural = _("clarification requests")
+        ordering = ["evaluation", "asked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation_id} {self.bid_id} {self.asked_at:%Y-%m-%d %H:%M}"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from experts import seats
+from experts.report import build_report_pdf
 from experts.seats import send_call_task
 
-__all__ = ["send_call_task", "sweep"]
+__all__ = ["build_report_pdf", "send_call_task", "sweep"]
 
 
 @shared_task(name="experts.tasks.sweep")

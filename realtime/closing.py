@@ -19,9 +19,9 @@ from django.db import transaction
 from ggzy import clock, files, signing
 from ggzy.errors import DomainError
 from ggzy_core import record
-from realtime import events, record_content, record_pdf, rules
+from realtime import decryption, events, record_content, record_pdf, rules
 from realtime.hall import locked
-from realtime.models import Hall, HallStage
+from realtime.models import Hall, HallStage, OpeningStatus
 from supervision import ledger
 from trading import chronograph, transitions
 from trading.models import Section, SectionStatus
@@ -141,3 +141,26 @@ def publish_record_task(hall_id: int) -> str:
         return publish_record(hall_id)
     except Hall.DoesNotExist:
         return "gone"
+
+
+def opened_bids(section: Section) -> list[dict[str, Any]]:
+    """The bids the closed hall opened, for the evaluation (``trading.signals.opened_bids``):
+    number, bidder, the price read out, the sheet and the decrypted files' storage names."""
+    hall = Hall.objects.filter(section=section, stage=HallStage.CLOSED).first()
+    if hall is None:
+        return []
+    bids = []
+    for opening in hall.openings.filter(status=OpeningStatus.DECRYPTED).select_related(
+        "bid__organisation", "bid__section"
+    ):
+        sheet = opening.sheet or {}
+        bids.append(
+            {
+                "number": opening.number,
+                "credit_code": opening.bid.organisation.credit_code,
+                "price": sheet.get("price"),
+                "sheet": sheet,
+                "files": decryption.stored_files(opening),
+            }
+        )
+    return bids

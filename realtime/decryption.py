@@ -193,6 +193,21 @@ def _store(opening: BidOpening, root: Path, path: Path | str) -> str:
         return default_storage.save(name, File(handle))
 
 
+def stored_files(opening: BidOpening) -> list[str]:
+    """The storage names of a decrypted bid's files (``_store`` put them under one folder)."""
+    names: list[str] = []
+    folders = [f"opened/{opening.bid.section.code}/{opening.bid_id}"]
+    while folders:
+        folder = folders.pop()
+        try:
+            subfolders, files = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        names.extend(f"{folder}/{name}" for name in files)
+        folders.extend(f"{folder}/{name}" for name in subfolders)
+    return sorted(names)
+
+
 # What becomes of a bid not opened when decryption ends [E31]: revoked (撤销) when the
 # bidder did not open it, withdrawn (撤回) when the platform failed and could not rescue it.
 _FATE = {

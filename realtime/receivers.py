@@ -10,7 +10,7 @@ from django.dispatch import receiver
 from realtime import closing, hall, stages
 from trading import chronograph
 from trading.models import Section, SectionStatus
-from trading.signals import status_changed
+from trading.signals import opened_bids, status_changed
 
 
 @receiver(status_changed)
@@ -37,3 +37,8 @@ chronograph.register(
         "hall_record_retried", SectionStatus.EVALUATION, closing.record_due, closing.retry_record
     )
 )
+
+
+@receiver(opened_bids)
+def answer_opened_bids(sender: Any, section: Section, **kwargs: Any) -> list[dict[str, Any]]:
+    return closing.opened_bids(section)

@@ -1,23 +1,15 @@
 """The opening record as an A4 PDF (reportlab), for people; the JSON is what is signed.
 
-Font. Chinese needs a CJK font. reportlab embeds only TrueType-outline fonts, and Debian's
-``fonts-noto-cjk`` (the CJK font the project installs) is CFF-based: reportlab refuses it
-("postscript outlines are not supported"). So :func:`cjk_font` tries, in order, known
-TrueType-outline CJK fonts (WenQuanYi, AR PL) and then every regular face ``fc-list
-:lang=zh`` reports, embedding (subsetting) the first reportlab can load; failing all of them
-it uses reportlab's built-in CID font ``STSong-Light`` (Adobe-GB1, UniGB-UCS2-H). That needs
-no font file — so the slim production image renders records too — but is not embedded: the
-viewer substitutes a Song/Ming face (poppler via fontconfig, e.g. Noto Serif CJK; Acrobat,
-pdf.js and browsers ship one). Text extraction works either way. The choice is made once
-per process; the PDF bytes are reproducible for one input on one machine (``invariant=1``).
+Font. Chinese needs a CJK font: :func:`ggzy.pdf_fonts.cjk_font` embeds a TrueType-outline CJK
+font when the machine has one and otherwise names reportlab's built-in ``STSong-Light``, which
+is not embedded (see that module). The choice is made once per process; the PDF bytes are
+reproducible for one input on one machine (``invariant=1``).
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import shutil
-import subprocess  # nosec B404 # fc-list only, fixed arguments
 from typing import Any
 from xml.sax.saxutils import escape  # nosec B406 # escapes text for reportlab markup, parses no XML
 
@@ -26,64 +18,20 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ggzy.pdf_fonts import FALLBACK_FONT as FALLBACK_FONT  # re-exported: formerly defined here
+from ggzy.pdf_fonts import KNOWN_TRUETYPE_CJK as KNOWN_TRUETYPE_CJK
+from ggzy.pdf_fonts import cjk_font
 from ggzy_core.gm.sm3 import sm3_hex
 from ggzy_core.record import BidStatus, OpeningRecord, format_yuan, record_json
 
-FALLBACK_FONT = "STSong-Light"
 MONO_FONT = "Courier"
-KNOWN_TRUETYPE_CJK = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/arphic/uming.ttc",
-)
 MARGIN_X = 16 * mm
 MARGIN_BOTTOM = 20 * mm
 GRID = colors.HexColor("#9aa3ad")
 HEAD = colors.HexColor("#e8edf3")
-
-
-def _fc_list_faces() -> list[tuple[str, int]]:
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        return []
-    try:
-        out = subprocess.run(  # nosec B603 # fc-list found by which, fixed arguments, no shell
-            [fc_list, ":lang=zh", "--format", "%{file}\t%{index}\t%{style}\n"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    faces = []
-    for line in out.splitlines():
-        path, _, rest = line.partition("\t")
-        index, _, style = rest.partition("\t")
-        if path and index.isdigit() and "bold" not in style.lower():
-            faces.append((path, int(index)))
-    return sorted(set(faces))
-
-
-@functools.cache
-def cjk_font() -> str:
-    """The registered name of the CJK font the PDF uses (see the module docstring)."""
-    candidates = [(path, 0) for path in KNOWN_TRUETYPE_CJK] + _fc_list_faces()
-    for path, index in candidates:
-        try:
-            font = TTFont("GgzyCJK", path, subfontIndex=index)
-        except Exception:  # noqa: S112  # nosec B112 # TTFError, OSError, or a font reportlab cannot parse
-            continue
-        pdfmetrics.registerFont(font)
-        return "GgzyCJK"
-    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-    return FALLBACK_FONT
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:

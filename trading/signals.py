@@ -19,3 +19,9 @@ bid_withdrawn = Signal()
 # of the organisations holding live bids in it: their employees and relations are avoided
 # [P12, R46].
 bidders_of = Signal()
+
+# Sent by the evaluation when it opens, with ``section``. The opening hall answers with the
+# bids it opened (decrypted), each a dict: ``number``, ``credit_code``, ``price`` (a decimal
+# string or None), ``sheet`` (the opening sheet) and ``files`` (storage names of the
+# decrypted files). Revoked and withdrawn bids are not evaluated [E31].
+opened_bids = Signal()

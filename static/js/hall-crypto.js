@@ -36,6 +36,7 @@
   const SPKI_PREFIX = "3059301306072a8648ce3d020106082a811ccf5501822d034200";
   const COMMITMENT_DOMAIN = "ggzy-bid/1 content key commitment";
   const READING_DOMAIN = "ggzy-reading\n";
+  const REPORT_DOMAIN = "ggzy-evaluation-report\n";
 
   /** An error a person can read: Chinese / English, like the server's. */
   class HallCryptoError extends Error {
@@ -322,8 +323,26 @@
     return signature;
   }
 
+  /** Sign an evaluation report (ggzy_core.evaluation.report_message): the report's SM3 and
+   * the member's answer, a dissent bound to its written reasons by their SM3. The report
+   * text must be the canonical JSON whose SM3 is ``reportSm3``. DER hex. */
+  function signReport(reportText, reportSm3, agrees, dissent, key) {
+    if (!/^[0-9a-f]{64}$/.test(reportSm3) || sm3Hex(utf8(reportText)) !== reportSm3) {
+      fail("评标报告与其摘要不符，拒绝签名", "the report does not match its SM3: not signing");
+    }
+    const answer = agrees ? "agree" : `dissent ${sm3Hex(utf8(dissent))}`;
+    const message = Array.from(utf8(`${REPORT_DOMAIN}${reportSm3}\n${answer}`));
+    const options = { der: true, hash: true, publicKey: key.publicKey, userId: SIGNER_ID };
+    const signature = sm2.doSignature(message, key.d, { ...options, pointPool: [freshPoint()] });
+    if (!sm2.doVerifySignature(message, signature, key.publicKey, options)) {
+      fail("签名自检失败", "the signature failed its own check");
+    }
+    return signature;
+  }
+
   return {
     HallCryptoError,
+    signReport,
     readPrivateKey,
     fingerprint,
     manifestExtent,

@@ -261,6 +261,13 @@ ROWS: dict[str, Row] = {
     "accounts:person_deactivate": Row({"POST": same("DANNNDDNA")}),
     "accounts:register": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
     "accounts:tokens": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    # accounts: second factor
+    # Only experts set up an authenticator and verify a session with it (403 with why for
+    # everyone else, the superuser included; anonymous to the login page). The world's expert
+    # has an authenticator and passed it: set-up sends them to verify instead (a second
+    # device is not set up through the page), an empty code is a form error.
+    "accounts:second_factor_enrol": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
+    "accounts:second_factor_verify": Row({"GET": same("DDDDDDDAD"), "POST": same("DDDDDDDAD")}),
     "admin:accounts_organisation_add": Row({"GET": same("DDDDDDDDD"), "POST": same("DDDDDDDDD")}),
     "admin:accounts_organisation_change": Row(
         {
@@ -677,6 +684,46 @@ ROWS: dict[str, Row] = {
     # tenderee.
     "deposits:staff_section": Row({"GET": ("DNNNNNNNN", "DNNANAANA", "DNNANAANA")}),
     "deposits:sub_account": Row({"POST": same("DAADDDDDD")}),
+    # experts: draw and calls
+    # Who sits on a committee is secret until the result is set [L37]: a draw is seen by its
+    # section's centre staff (who run it) and regulator (who reads it: 403 on acting), and
+    # is not found by anyone else, a platform superuser included. Before the deadline no
+    # draw exists (draw_request refuses). Acting on a drawn draw again is refused by the
+    # service, said on the page it redirects to. An expert sees only their own called seat.
+    "experts:draws": Row({"GET": same("DDDDDAADD")}),
+    "experts:draw_request": Row({"GET": same("DNNNNADNN"), "POST": same("DNNNNADNN")}),
+    "experts:draw": Row({"GET": ("DNNNNNNNN", "DNNNNAANN", "DNNNNAANN")}),
+    "experts:draw_run": Row({"POST": ("DNNNNNNNN", "DNNNNADNN", "DNNNNADNN")}),
+    "experts:draw_replay": Row({"GET": ("DNNNNNNNN", "DNNNNAANN", "DNNNNAANN")}),
+    "experts:draw_reveal": Row({"POST": ("DNNNNNNNN", "DNNNNADNN", "DNNNNADNN")}),
+    "experts:my_seats": Row({"GET": same("DDDDDDDAD")}),
+    "experts:seat": Row(
+        {
+            "GET": ("DNNNNNNNN", "DNNNNNNAN", "DNNNNNNAN"),
+            "POST": ("DNNNNNNNN", "DNNNNNNAN", "DNNNNNNAN"),
+        }
+    ),
+    # experts: evaluation. A committee's evaluation opens once the hall closed (the world
+    # opens one at "closed", the world's expert a member, passed the second factor). Its
+    # members work in it; the section's staff and regulator watch it (progress, no marks)
+    # but cannot act (403); everyone else, a superuser included, does not find it [L37].
+    # Bid files are for members only. The report exists once the leader concludes (not in
+    # this world: 404 for all). A bidder sees and answers only the clarifications put to it
+    # [R52]. A refused action redirects back with the reason, as the draw pages do.
+    "experts:evaluation_open": Row(
+        {
+            "GET": ("DNNNNNNNN", "DNNNNADNN", "DNNNNADNN"),
+            "POST": ("DNNNNNNNN", "DNNNNADNN", "DNNNNADNN"),
+        }
+    ),
+    "experts:my_evaluations": Row({"GET": same("DAAAAAAAA")}),
+    "experts:evaluation": Row({"GET": ("DNNNNNNNN", "DNNNNNNNN", "DNNNNAAAN")}),
+    "experts:evaluation_act": Row({"POST": ("DNNNNNNNN", "DNNNNNNNN", "DNNNNDDAN")}),
+    "experts:bid_file": Row({"GET": ("DNNNNNNNN", "DNNNNNNNN", "DNNNNDDAN")}),
+    "experts:report": Row({"GET": same("DNNNNNNNN")}),
+    "experts:signing_key": Row({"GET": same("DDDDDDDAD"), "POST": same("DDDDDDDAD")}),
+    "experts:my_queries": Row({"GET": same("DAADDDDDD")}),
+    "experts:query_answer": Row({"POST": ("DNNNNNNNN", "DNNNNNNNN", "DANNNNNNN")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
     "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
     # Lists public facts (code, name, opening time, stage) of the halls one hosts, supervises
@@ -703,6 +750,12 @@ ROWS: dict[str, Row] = {
 WEBSOCKET_ROWS: dict[str, dict[str, Stages]] = {
     "/ws/halls/<str:code>/": {
         "section": same("AAAAAAAAA"),
+        "missing": same("NNNNNNNNN"),
+    },
+    # An evaluation's progress: its members (an expert past the second factor), the
+    # section's staff and regulator; nobody else learns it exists.
+    "/ws/evaluations/<int:pk>/": {
+        "evaluation": ("NNNNNNNNN", "NNNNNNNNN", "NNNNNAAAN"),
         "missing": same("NNNNNNNNN"),
     },
     # Every other path is refused at the handshake (4404), never a server error.

@@ -34,6 +34,20 @@ def _bid(world: World) -> dict[str, Any]:
     return {"pk": world.bid.pk}
 
 
+def _draw(world: World) -> dict[str, Any]:
+    """The world's expert draw: there is none before the deadline (draw_request refuses)."""
+    return {"pk": world.extra["draw"].pk if "draw" in world.extra else MISSING_ID}
+
+
+def _evaluation(world: World) -> dict[str, Any]:
+    """The world's evaluation: opened once the hall closed (none before)."""
+    return {"pk": world.extra["evaluation"].pk if "evaluation" in world.extra else MISSING_ID}
+
+
+def _evaluated_number(world: World) -> int:
+    return world.extra["evaluated_bid"].number if "evaluated_bid" in world.extra else 1
+
+
 ROUTE_OBJECTS: dict[str, Kwargs] = {
     "accounts:organisation_edit": _organisation,
     "accounts:people": _organisation,
@@ -74,6 +88,20 @@ ROUTE_OBJECTS: dict[str, Kwargs] = {
     "deposits:forfeit": _code,
     "deposits:line_accept": lambda w: {"reference": w.extra["review_line"].reference},
     "deposits:line_return": lambda w: {"reference": w.extra["review_line"].reference},
+    "experts:draw_request": _code,
+    "experts:draw": _draw,
+    "experts:draw_run": _draw,
+    "experts:draw_replay": _draw,
+    "experts:draw_reveal": _draw,
+    "experts:evaluation_open": _draw,
+    "experts:evaluation": _evaluation,
+    "experts:evaluation_act": _evaluation,
+    "experts:report": _evaluation,
+    "experts:bid_file": lambda w: {**_evaluation(w), "number": _evaluated_number(w), "index": 0},
+    "experts:query_answer": lambda w: {
+        "pk": w.extra["query"].pk if "query" in w.extra else MISSING_ID
+    },
+    "experts:seat": lambda w: {"pk": w.extra["seat"].pk if "seat" in w.extra else MISSING_ID},
     "trading:download": lambda w: {"pk": w.document.pk},
     "trading:section_new": lambda w: {"project_pk": w.project.pk},
     "trading:manage": _section_pk,

@@ -12,7 +12,7 @@ import importlib
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 
 from accounts import services as accounts_services
 from accounts.models import Organisation, OrganisationKey, OrganisationKind, Person, Role
+from accounts.second_factor import enrol_confirmed
 from bidding.models import Bid
 from ggzy import clock
 from realtime import decryption, hall, reading, stages
@@ -28,7 +29,7 @@ from supervision import ledger
 from supervision.models import LedgerCheckpoint, LedgerEntry
 from tests.bidding.conftest import Bidder, make_bidder, seal_bid, upload_whole
 from tests.factories import OrganisationFactory, PersonFactory
-from tests.security import deposits_world
+from tests.security import deposits_world, experts_world
 from tests.trading.conftest import Holders, section_fields, upload
 from trading import chronograph, documents, objections, services
 from trading.models import DocumentObjection, Project, Section, TenderDocument
@@ -138,6 +139,8 @@ def build(
     ``bidding`` of the three bidders have bid (the first always has)."""
     other = OrganisationFactory.create(kind=OrganisationKind.TENDEREE, name="别的招标人")
     people = _people(holders, other)
+    # The world's expert has an authenticator; requests.Caller passes the second factor.
+    enrol_confirmed(cast(Person, people["expert"]))
     other_section = _other_section(holders, other)
     objection = objections.objection_raise(
         section=section, actor=bidders[0].person, text="对技术要求有异议"
@@ -182,6 +185,9 @@ def build(
     stages.enter_next(hall=current, person=host)  # the bidder list
     stages.enter_next(hall=current, person=host)  # the decryption window
     world.extra.update(deposits_world.after_the_deadline(section, bidders, host))
+    expert = people["expert"]
+    assert expert is not None
+    world.extra.update(experts_world.drawn(section, expert, host))
     if stage == "opening":
         world.axes_ids = _axes_rows()
         return world
@@ -213,6 +219,7 @@ def build(
     with capture(execute=True):
         stages.enter_next(hall=current, person=host)  # objections
         stages.enter_next(hall=current, person=host)  # closed: the record
+    world.extra.update(experts_world.evaluating(section, world.extra["draw"], host, bids[0]))
     world.axes_ids = _axes_rows()
     return world
 
