@@ -31,7 +31,6 @@ from experts.models import (
     EvaluationStatus,
     Member,
     MemberKind,
-    SeatRole,
     SeatStatus,
 )
 from ggzy import clock
@@ -155,8 +154,7 @@ def evaluation_open(
                 code="conflict",
             )
         seats = list(
-            current.seats.filter(status=SeatStatus.CONFIRMED)
-            .exclude(role=SeatRole.BACKUP, status=SeatStatus.STANDBY)
+            current.seats.filter(status=SeatStatus.CONFIRMED)  # members and called backups
             .select_related("expert")
             .order_by("order")
         )

@@ -8,6 +8,7 @@ in as usual. Every page asks experts.access first; every action is one service c
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -228,7 +229,7 @@ def bid_file(request: HttpRequest, pk: int, number: int, index: int) -> HttpResp
         data={"member": member.order, "bid": number, "file": index},
         address=http.client_address(request.META),
     )
-    response = FileResponse(iter([body]), as_attachment=True, filename=filename)
+    response = FileResponse(io.BytesIO(body), as_attachment=True, filename=filename)
     response["Cache-Control"] = "no-store"
     return response
 

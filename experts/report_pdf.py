@@ -9,39 +9,31 @@ clarifications [R52], outlying totals, and the signatures with any dissent's wri
 [R53]. Every page's footer carries the report's SM3 and the page number.
 
 Headings are bilingual, Chinese first. Free texts (reasons, questions, answers, dissents) are
-laid out as paragraphs below the tables, cut into pieces (``_long``), so none of any length
-overflows a cell or a page. The font is :func:`ggzy.pdf_fonts.cjk_font` (an embedded TrueType
-CJK font, or reportlab's built-in ``STSong-Light``); ``invariant=1`` makes the bytes the same
-for the same input on one machine.
+laid out as paragraphs below the tables, cut into pieces (``ggzy.pdf_layout.long_text``), so
+none of any length overflows a cell or a page. The look, the page frame and the font are the
+opening record's (:mod:`ggzy.pdf_layout`, :func:`ggzy.pdf_fonts.cjk_font`: an embedded
+TrueType CJK font, or reportlab's built-in ``STSong-Light``); ``invariant=1`` makes the bytes
+the same for the same input on one machine.
 
-This module imports only the kernel, the core and reportlab: ``experts.report`` imports it.
+This module imports the kernel, the core, reportlab and, of its own app, only
+``experts.models`` (the rejection grounds): ``experts.report`` imports it, and it imports no
+service (``experts.evaluation``, ``experts.report``, ``experts.scoring``).
 """
 
 from __future__ import annotations
 
-import functools
-import io
 from collections.abc import Mapping
 from typing import Any
-from xml.sax.saxutils import escape  # nosec B406 # escapes text for reportlab markup, parses no XML
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table
 
-from ggzy.pdf_fonts import cjk_font
+from experts.models import RejectionGround
+from ggzy.pdf_layout import Styles, grid, long_text, paragraph, render_a4
 from ggzy_core.record import format_yuan
 from ggzy_core.times import beijing
 
-MONO_FONT = "Courier"
-MARGIN_X = 16 * mm
-MARGIN_BOTTOM = 20 * mm
-GRID = colors.HexColor("#9aa3ad")
-HEAD = colors.HexColor("#e8edf3")
 FLAG = colors.HexColor("#fde2c4")  # an outlying total
 MAX_CANDIDATES = 3  # [R53]
 NONE = "—"
@@ -52,103 +44,53 @@ METHODS = {
     LOWEST_PRICE: "经评审的最低投标价法 Lowest evaluated price",
 }
 KINDS = {"expert": "评标专家 Expert", "representative": "招标人代表 Tenderee's representative"}
-# experts.models.RejectionGround, in the words of the regulation [R51] (and [R34]).
-GROUNDS = {
-    "unsigned": ("投标文件未经投标单位盖章和单位负责人签字", "Not stamped or signed [R51(1)]"),
-    "no_consortium_agreement": (
+# Each ground of experts.models.RejectionGround in the words of the regulation [R51] (and
+# [R34]), Chinese then English (shorter than the model's label, and the same whatever the
+# language of the request). Keyed by the members: a ground added to the model without its
+# words here stops the import (below), rather than print as its raw code.
+GROUNDS: dict[RejectionGround, tuple[str, str]] = {
+    RejectionGround.UNSIGNED: (
+        "投标文件未经投标单位盖章和单位负责人签字",
+        "Not stamped or signed [R51(1)]",
+    ),
+    RejectionGround.NO_CONSORTIUM_AGREEMENT: (
         "投标联合体没有提交共同投标协议",
         "A consortium without a joint bidding agreement [R51(2)]",
     ),
-    "not_qualified": (
+    RejectionGround.NOT_QUALIFIED: (
         "投标人不符合资格条件",
         "The bidder does not meet the qualifications [R51(3)]",
     ),
-    "two_offers": (
+    RejectionGround.TWO_OFFERS: (
         "同一投标人提交两个以上不同的投标文件或者投标报价",
         "Two different bids or prices from one bidder [R51(4), R34]",
     ),
-    "price": (
+    RejectionGround.PRICE: (
         "投标报价低于成本或者高于最高投标限价",
         "Price below cost or above the price ceiling [R51(5)]",
     ),
-    "not_responsive": (
+    RejectionGround.NOT_RESPONSIVE: (
         "投标文件没有对招标文件的实质性要求和条件作出响应",
         "Does not answer the substantive requirements [R51(6)]",
     ),
-    "misconduct": ("串通投标、弄虚作假、行贿等违法行为", "Collusion, fraud or bribery [R51(7)]"),
+    RejectionGround.MISCONDUCT: (
+        "串通投标、弄虚作假、行贿等违法行为",
+        "Collusion, fraud or bribery [R51(7)]",
+    ),
 }
+_WORDLESS = sorted(set(RejectionGround) - set(GROUNDS))
+if _WORDLESS:  # not an assert: it holds under python -O too
+    raise RuntimeError(f"experts.report_pdf.GROUNDS has no words for {_WORDLESS}")
 PLACES = ("第一", "第二", "第三")
 PLACES_EN = ("1st", "2nd", "3rd")
 
 
-def _styles(font: str) -> dict[str, ParagraphStyle]:
-    base = ParagraphStyle("base", fontName=font, fontSize=9, leading=13, wordWrap="CJK")
-    return {
-        "base": base,
-        "title": ParagraphStyle("title", base, fontSize=20, leading=26, alignment=TA_CENTER),
-        "subtitle": ParagraphStyle("subtitle", base, fontSize=10, alignment=TA_CENTER),
-        "h2": ParagraphStyle("h2", base, fontSize=11.5, leading=16, spaceBefore=9, spaceAfter=4),
-        "cell": ParagraphStyle("cell", base, fontSize=8, leading=10.5),
-        "num": ParagraphStyle("num", base, fontSize=8, leading=10.5, alignment=TA_RIGHT),
-        "mono": ParagraphStyle("mono", base, fontName=MONO_FONT, fontSize=7.5, leading=10.5),
-        "small": ParagraphStyle("small", base, fontSize=8, leading=11, textColor=colors.grey),
-    }
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-
-# reportlab lays a paragraph out again from its start at every page it is split over: one long
-# paragraph costs time quadratic in its length. Long texts are cut into paragraphs of at most
-# this many characters, at line and sentence ends where there are some (as the record does).
-PIECE_CHARS = 600
-_SENTENCE_ENDS = "。！？；!?;"
-
-
-def _pieces(text: str) -> list[str]:
-    pieces: list[str] = []
-    for line in text.split("\n"):
-        while len(line) > PIECE_CHARS:
-            window = line[:PIECE_CHARS]
-            cut = max(window.rfind(mark) for mark in _SENTENCE_ENDS) + 1
-            cut = cut if cut > PIECE_CHARS // 2 else PIECE_CHARS
-            pieces.append(line[:cut])
-            line = line[cut:]
-        pieces.append(line)
-    return pieces
-
-
-def _long(text: str, style: ParagraphStyle) -> list[Flowable]:
-    """A text of any length as paragraphs; a short one is exactly ``_p(text)``."""
-    if len(text) <= PIECE_CHARS:
-        return [_p(text, style)]
-    return [_p(piece, style) for piece in _pieces(text)]
-
-
-def _grid(
-    data: list[list[Any]],
-    widths: list[float],
-    *,
-    header: bool = True,
-    extra: list[tuple[Any, ...]] | None = None,
-) -> Table:
-    table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
-    commands: list[tuple[Any, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-    if header:
-        commands.append(("BACKGROUND", (0, 0), (-1, 0), HEAD))
-    else:
-        commands.append(("BACKGROUND", (0, 0), (0, -1), HEAD))
-        commands.append(("BACKGROUND", (2, 0), (2, -1), HEAD))
-    table.setStyle(TableStyle(commands + (extra or [])))
-    return table
+def _ground(code: str) -> tuple[str, ...]:
+    """A ground's words, Chinese then English; a code no ground has (in an older report) as is."""
+    try:
+        return GROUNDS[RejectionGround(code)]
+    except ValueError:
+        return (code,)
 
 
 def _time(moment: str | None) -> str:
@@ -196,7 +138,7 @@ class _Report:
         return str(self.ranking.index(number) + 1) if number in self.ranking else NONE
 
 
-def _facts(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Table:
+def _facts(report: _Report, st: Styles, width: float) -> Table:
     content, section = report.content, report.section
     members = report.members
     experts = sum(m["kind"] == "expert" for m in members)
@@ -223,42 +165,44 @@ def _facts(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Tabl
             f"{extensions} 次" if extensions else "无 None",
         ),
     ]
-    data = [[_p(cell, st["cell"]) for cell in pair] for pair in pairs]
+    data = [[paragraph(cell, st["cell"]) for cell in pair] for pair in pairs]
     key, value = 0.15 * width, 0.35 * width
-    return _grid(data, [key, value, key, value], header=False)
+    return grid(data, [key, value, key, value], header=False)
 
 
-def _committee(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Table:
+def _committee(report: _Report, st: Styles, width: float) -> Table:
     cell = st["cell"]
     header = ("序号\nNo.", "姓名 Name", "身份 Role", "组长 Leader")
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     for member in report.members:
         data.append(
             [
-                _p(str(member["order"]), st["num"]),
-                _p(str(member["name"]), cell),
-                _p(KINDS.get(member["kind"], str(member["kind"])), cell),
-                _p("组长 Leader" if member.get("leader") else "", cell),
+                paragraph(str(member["order"]), st["num"]),
+                paragraph(str(member["name"]), cell),
+                paragraph(KINDS.get(member["kind"], str(member["kind"])), cell),
+                paragraph("组长 Leader" if member.get("leader") else "", cell),
             ]
         )
-    return _grid(data, [w * width for w in (0.08, 0.4, 0.34, 0.18)])
+    return grid(data, [w * width for w in (0.08, 0.4, 0.34, 0.18)])
 
 
-def _criteria(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Table:
+def _criteria(report: _Report, st: Styles, width: float) -> Table:
     cell, num = st["cell"], st["num"]
     header = ("序号\nNo.", "评审因素 Criterion", "满分 Maximum", "权重 Weight")
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     for item in report.content["criteria"]:
         maximum = item.get("maximum")
         data.append(
             [
-                _p(str(item["order"]), num),
-                _p(str(item["name"]), cell),
-                _p(str(maximum) if maximum is not None else "—（评标价 evaluated price）", num),
-                _p(str(item["weight"]), num),
+                paragraph(str(item["order"]), num),
+                paragraph(str(item["name"]), cell),
+                paragraph(
+                    str(maximum) if maximum is not None else "—（评标价 evaluated price）", num
+                ),
+                paragraph(str(item["weight"]), num),
             ]
         )
-    return _grid(data, [w * width for w in (0.08, 0.52, 0.22, 0.18)])
+    return grid(data, [w * width for w in (0.08, 0.52, 0.22, 0.18)])
 
 
 def _rejection_cell(bid: Mapping[str, Any], members: int) -> str:
@@ -269,12 +213,10 @@ def _rejection_cell(bid: Mapping[str, Any], members: int) -> str:
     if not bid.get("rejected"):
         return f"未否决 Not rejected（{votes}）"
     grounds = sorted({str(item["ground"]) for item in rejections})
-    return f"否决 Rejected（{votes}）\n" + "\n".join(
-        GROUNDS.get(ground, (ground, ""))[0] for ground in grounds
-    )
+    return f"否决 Rejected（{votes}）\n" + "\n".join(_ground(ground)[0] for ground in grounds)
 
 
-def _bids(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Table:
+def _bids(report: _Report, st: Styles, width: float) -> Table:
     cell, num = st["cell"], st["num"]
     header = (
         "序号\nNo.",
@@ -284,50 +226,53 @@ def _bids(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Table
         "名次\nRank",
         "否决 Rejection [R51]",
     )
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     for bid in report.bids:
         price = bid.get("price")
         data.append(
             [
-                _p(str(bid["number"]), num),
-                [_p(str(bid["bidder"]), cell), _p(str(bid.get("credit_code") or ""), st["mono"])],
-                _p(format_yuan(price) if price is not None else NONE, num),
-                _p(NONE if bid.get("rejected") else report.amount(bid.get("result")), num),
-                _p(report.rank(bid["number"]), num),
-                _p(_rejection_cell(bid, len(report.members)), cell),
+                paragraph(str(bid["number"]), num),
+                [
+                    paragraph(str(bid["bidder"]), cell),
+                    paragraph(str(bid.get("credit_code") or ""), st["mono"]),
+                ],
+                paragraph(format_yuan(price) if price is not None else NONE, num),
+                paragraph(NONE if bid.get("rejected") else report.amount(bid.get("result")), num),
+                paragraph(report.rank(bid["number"]), num),
+                paragraph(_rejection_cell(bid, len(report.members)), cell),
             ]
         )
-    return _grid(data, [w * width for w in (0.06, 0.3, 0.15, 0.13, 0.07, 0.29)])
+    return grid(data, [w * width for w in (0.06, 0.3, 0.15, 0.13, 0.07, 0.29)])
 
 
-def _totals(report: _Report, st: dict[str, ParagraphStyle], width: float) -> Table:
+def _totals(report: _Report, st: Styles, width: float) -> Table:
     """Bids down, members across; an outlying total is starred and shaded."""
     cell, num = st["cell"], st["num"]
     orders = [member["order"] for member in report.members]
     flagged = {(item["member"], item["bid"]) for item in report.outliers}
     header = ["序号\nNo.", "投标人 Bidder"] + [f"成员 {order}" for order in orders]
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     shading: list[tuple[Any, ...]] = []
     for row, bid in enumerate(report.bids, 1):
         totals: Mapping[str, str] = bid.get("totals") or {}
-        cells: list[Any] = [_p(str(bid["number"]), num), _p(str(bid["bidder"]), cell)]
+        cells: list[Any] = [paragraph(str(bid["number"]), num), paragraph(str(bid["bidder"]), cell)]
         for column, order in enumerate(orders, 2):
             text = report.amount(totals.get(str(order)))
             if (order, bid["number"]) in flagged:
                 text += " *"
                 shading.append(("BACKGROUND", (column, row), (column, row), FLAG))
-            cells.append(_p(text, num))
+            cells.append(paragraph(text, num))
         data.append(cells)
     fixed = (0.07, 0.25)
     share = (1 - sum(fixed)) / max(len(orders), 1)
     widths = [w * width for w in fixed] + [share * width] * len(orders)
-    return _grid(data, widths, extra=shading)
+    return grid(data, widths, extra=shading)
 
 
-def _ranking(report: _Report, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+def _ranking(report: _Report, st: Styles, width: float) -> list[Flowable]:
     cell, num = st["cell"], st["num"]
     if not report.ranking:
-        return [_p("无有效投标，未排名。No valid bid: nothing ranked.", st["base"])]
+        return [paragraph("无有效投标，未排名。No valid bid: nothing ranked.", st["base"])]
     header = (
         "名次\nRank",
         "序号\nNo.",
@@ -335,7 +280,7 @@ def _ranking(report: _Report, st: dict[str, ParagraphStyle], width: float) -> li
         report.result_label,
         "中标候选人 Candidate",
     )
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     results = {bid["number"]: bid.get("result") for bid in report.bids}
     bidders = {bid["number"]: str(bid["bidder"]) for bid in report.bids}
     for rank, number in enumerate(report.ranking, 1):
@@ -343,20 +288,20 @@ def _ranking(report: _Report, st: dict[str, ParagraphStyle], width: float) -> li
         candidate = "" if place is None else f"{PLACES[place]}中标候选人 {PLACES_EN[place]}"
         data.append(
             [
-                _p(str(rank), num),
-                _p(str(number), num),
-                _p(bidders.get(number, ""), cell),
-                _p(report.amount(results.get(number)), num),
-                _p(candidate, cell),
+                paragraph(str(rank), num),
+                paragraph(str(number), num),
+                paragraph(bidders.get(number, ""), cell),
+                paragraph(report.amount(results.get(number)), num),
+                paragraph(candidate, cell),
             ]
         )
-    flowables: list[Flowable] = [_grid(data, [w * width for w in (0.08, 0.08, 0.44, 0.16, 0.24)])]
+    flowables: list[Flowable] = [grid(data, [w * width for w in (0.08, 0.08, 0.44, 0.16, 0.24)])]
     named = "；".join(
         f"{PLACES[place]}：{report.bid(number)}" for place, number in enumerate(report.candidates)
     )
     flowables.append(Spacer(1, 1.5 * mm))
     flowables.extend(
-        _long(
+        long_text(
             f"推荐的中标候选人（不超过三名）Candidates recommended (at most three)：{named or NONE}",
             st["base"],
         )
@@ -364,23 +309,25 @@ def _ranking(report: _Report, st: dict[str, ParagraphStyle], width: float) -> li
     return flowables
 
 
-def _rejections(report: _Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+def _rejections(report: _Report, st: Styles) -> list[Flowable]:
     flowables: list[Flowable] = []
     for bid in report.bids:
         for item in bid.get("rejections") or []:
-            ground = " ".join(GROUNDS.get(str(item["ground"]), (str(item["ground"]),)))
+            ground = " ".join(_ground(str(item["ground"])))
             text = (
                 f"{report.bid(bid['number'])} — {report.member(item['member'])}："
                 f"{ground}。理由 Reason：{item['reason']}"
             )
-            flowables.extend(_long(text, st["base"]))
+            flowables.extend(long_text(text, st["base"]))
             flowables.append(Spacer(1, 1.5 * mm))
     if not flowables:
-        flowables.append(_p("评标委员会成员未否决任何投标。No member rejected a bid.", st["base"]))
+        flowables.append(
+            paragraph("评标委员会成员未否决任何投标。No member rejected a bid.", st["base"])
+        )
     return flowables
 
 
-def _clarifications(report: _Report, st: dict[str, ParagraphStyle]) -> list[Flowable]:
+def _clarifications(report: _Report, st: Styles) -> list[Flowable]:
     flowables: list[Flowable] = []
     number = 0
     for bid in report.bids:
@@ -390,38 +337,40 @@ def _clarifications(report: _Report, st: dict[str, ParagraphStyle]) -> list[Flow
                 f"{number}. {report.bid(bid['number'])} — {report.member(item['asked_by'])} "
                 f"问 Asked：{item['question']}"
             )
-            flowables.extend(_long(asked, st["base"]))
+            flowables.extend(long_text(asked, st["base"]))
             answer = item.get("answer") or "（未答复 not answered）"
             when = f"（{_time(item['answered_at'])}）" if item.get("answered_at") else ""
-            flowables.extend(_long(f"答复 Answer{when}：{answer}", st["base"]))
+            flowables.extend(long_text(f"答复 Answer{when}：{answer}", st["base"]))
             flowables.append(Spacer(1, 1.5 * mm))
     if not flowables:
-        flowables.append(_p("评标委员会未要求投标人澄清。No clarification was asked.", st["base"]))
+        flowables.append(
+            paragraph("评标委员会未要求投标人澄清。No clarification was asked.", st["base"])
+        )
     return flowables
 
 
-def _outliers(report: _Report, st: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+def _outliers(report: _Report, st: Styles, width: float) -> list[Flowable]:
     if not report.outliers:
-        return [_p("无 None.", st["base"])]
+        return [paragraph("无 None.", st["base"])]
     cell, num = st["cell"], st["num"]
     header = ("成员 Member", "投标 Bid", "该成员合计\nThis member", "其他成员均值\nOthers' mean")
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     for item in report.outliers:
         data.append(
             [
-                _p(report.member(item["member"]), cell),
-                _p(report.bid(item["bid"]), cell),
-                _p(report.amount(item["value"]), num),
-                _p(report.amount(item["others"]), num),
+                paragraph(report.member(item["member"]), cell),
+                paragraph(report.bid(item["bid"]), cell),
+                paragraph(report.amount(item["value"]), num),
+                paragraph(report.amount(item["others"]), num),
             ]
         )
-    note = _p(
+    note = paragraph(
         "与其他成员均值相差超过规定比例的评审合计，已向监管部门提示。"
         "Totals that differ from the other members' mean by more than the set share; "
         "flagged to regulators. 上表中以 * 标出。Starred in the table above.",
         st["small"],
     )
-    return [_grid(data, [w * width for w in (0.26, 0.38, 0.18, 0.18)]), Spacer(1, 1 * mm), note]
+    return [grid(data, [w * width for w in (0.26, 0.38, 0.18, 0.18)]), Spacer(1, 1 * mm), note]
 
 
 def _answer(signature: Mapping[str, Any]) -> str:
@@ -435,7 +384,7 @@ def _answer(signature: Mapping[str, Any]) -> str:
 def _signatures(
     report: _Report,
     signatures: list[dict[str, Any]],
-    st: dict[str, ParagraphStyle],
+    st: Styles,
     width: float,
 ) -> list[Flowable]:
     cell = st["cell"]
@@ -446,30 +395,32 @@ def _signatures(
         "签署时间 Signed at",
         "签名公钥指纹 Key fingerprint (SM3)",
     )
-    data: list[list[Any]] = [[_p(h, cell) for h in header]]
+    data: list[list[Any]] = [[paragraph(h, cell) for h in header]]
     for signature in signatures:
         member = report.member(signature["member"])
         kind = KINDS.get(str(signature.get("kind")), "")
         signed = "SM2 签名 signed" if signature.get("signature") else "未签名 not signed"
         data.append(
             [
-                _p(f"{member}\n{kind}".strip(), cell),
-                _p(f"{_answer(signature)}\n{signed}", cell),
-                _p(_time(signature.get("signed_at")), cell),
-                _p(str(signature.get("key") or NONE), st["mono"]),
+                paragraph(f"{member}\n{kind}".strip(), cell),
+                paragraph(f"{_answer(signature)}\n{signed}", cell),
+                paragraph(_time(signature.get("signed_at")), cell),
+                paragraph(str(signature.get("key") or NONE), st["mono"]),
             ]
         )
-    flowables: list[Flowable] = [_grid(data, [w * width for w in (0.22, 0.26, 0.17, 0.35)])]
+    flowables: list[Flowable] = [grid(data, [w * width for w in (0.22, 0.26, 0.17, 0.35)])]
     dissents = [
         item
         for item in signatures
         if not item.get("agrees") and not item.get("deemed_agreed") and item.get("dissent")
     ]
     if dissents:
-        flowables.append(_p("不同意见及理由 Dissents and their written reasons [R53]", st["h2"]))
+        flowables.append(
+            paragraph("不同意见及理由 Dissents and their written reasons [R53]", st["h2"])
+        )
         for item in dissents:
             flowables.extend(
-                _long(f"{report.member(item['member'])}：{item['dissent']}", st["base"])
+                long_text(f"{report.member(item['member'])}：{item['dissent']}", st["base"])
             )
             flowables.append(Spacer(1, 1.5 * mm))
     return flowables
@@ -478,36 +429,36 @@ def _signatures(
 def _story(
     report: _Report,
     signatures: list[dict[str, Any]],
-    st: dict[str, ParagraphStyle],
+    st: Styles,
     width: float,
 ) -> list[Flowable]:
     section = report.section
     story: list[Flowable] = [
-        _p("评标报告", st["title"]),
-        _p("Evaluation report", st["subtitle"]),
-        _p(f"{section['code']}  {section['name']}", st["subtitle"]),
+        paragraph("评标报告", st["title"]),
+        paragraph("Evaluation report", st["subtitle"]),
+        paragraph(f"{section['code']}  {section['name']}", st["subtitle"]),
         Spacer(1, 5 * mm),
         _facts(report, st, width),
-        _p("一、评标委员会 The committee", st["h2"]),
+        paragraph("一、评标委员会 The committee", st["h2"]),
         _committee(report, st, width),
-        _p("二、评审因素 Criteria", st["h2"]),
+        paragraph("二、评审因素 Criteria", st["h2"]),
         _criteria(report, st, width),
-        _p("三、投标及评审结果 Bids and results", st["h2"]),
+        paragraph("三、投标及评审结果 Bids and results", st["h2"]),
         _bids(report, st, width),
-        _p("各成员评审合计 Each member's total", st["h2"]),
+        paragraph("各成员评审合计 Each member's total", st["h2"]),
         _totals(report, st, width),
-        _p("四、排名及中标候选人 Ranking and candidates [R53]", st["h2"]),
+        paragraph("四、排名及中标候选人 Ranking and candidates [R53]", st["h2"]),
         *_ranking(report, st, width),
-        _p("五、否决投标的理由 Rejections: grounds and reasons [R51]", st["h2"]),
+        paragraph("五、否决投标的理由 Rejections: grounds and reasons [R51]", st["h2"]),
         *_rejections(report, st),
-        _p("六、澄清 Clarifications [R52]", st["h2"]),
+        paragraph("六、澄清 Clarifications [R52]", st["h2"]),
         *_clarifications(report, st),
-        _p("七、异常评分 Outlying totals", st["h2"]),
+        paragraph("七、异常评分 Outlying totals", st["h2"]),
         *_outliers(report, st, width),
-        _p("八、评标委员会成员签署 Signatures [R53]", st["h2"]),
+        paragraph("八、评标委员会成员签署 Signatures [R53]", st["h2"]),
         *_signatures(report, signatures, st, width),
         Spacer(1, 4 * mm),
-        _p(
+        paragraph(
             "本报告由平台依据评标过程自动生成，以评标委员会成员 SM2 签名的 JSON 数据为准；"
             "页脚为该 JSON 数据的 SM3 摘要。各成员对各评审因素的打分见该 JSON 数据。"
             "Generated by the platform; the canonical JSON the members signed is authoritative "
@@ -518,42 +469,6 @@ def _story(
     return story
 
 
-class _NumberedCanvas(Canvas):
-    """Draws the footer after the last page, when ``第 x 页 共 y 页`` can be known."""
-
-    def __init__(self, *args: Any, footer: str, heading: str, font: str, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._footer, self._heading, self._font = footer, heading, font
-        self._saved_pages: list[dict[str, Any]] = []
-
-    def showPage(self) -> None:
-        self._saved_pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self) -> None:
-        total = len(self._saved_pages)
-        for state in self._saved_pages:
-            self.__dict__.update(state)
-            self._decorate(total)
-            super().showPage()
-        super().save()
-
-    def _decorate(self, total: int) -> None:
-        width, height = self._pagesize
-        page = self.getPageNumber()
-        self.saveState()
-        self.setStrokeColor(GRID)
-        self.setLineWidth(0.5)
-        self.line(MARGIN_X, 14 * mm, width - MARGIN_X, 14 * mm)
-        self.setFont(self._font, 7.5)
-        self.drawString(MARGIN_X, 10 * mm, self._footer)
-        self.drawRightString(width - MARGIN_X, 10 * mm, f"第 {page} 页 共 {total} 页")
-        if page > 1:
-            self.setFillColor(colors.grey)
-            self.drawString(MARGIN_X, height - 11 * mm, self._heading)
-        self.restoreState()
-
-
 HEADING_CHARS = 40  # of the section's name in the running heading (one line, never wrapped)
 
 
@@ -562,26 +477,13 @@ def render(content: dict[str, Any], signatures: list[dict[str, Any]], *, report_
     (``experts.report.signatures``) as an A4 PDF; ``report_sm3`` (the SM3 of the canonical
     JSON) is printed in every page's footer."""
     report = _Report(content)
-    font = cjk_font()
-    styles = _styles(font)
-    buffer = io.BytesIO()
     code, name = str(report.section["code"]), str(report.section["name"])
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=16 * mm,
-        bottomMargin=MARGIN_BOTTOM,
+    short = name if len(name) <= HEADING_CHARS else name[: HEADING_CHARS - 1] + "…"
+    return render_a4(
+        lambda st, width: _story(report, signatures, st, width),
         title=f"评标报告 {code}",
         author="ggzy",
         subject=name,
-        creator="ggzy",
-        invariant=1,
+        footer=f"本报告的电子数据摘要 SM3: {report_sm3}",
+        heading=f"评标报告  {code}  {short}",
     )
-    footer = f"本报告的电子数据摘要 SM3: {report_sm3}"
-    short = name if len(name) <= HEADING_CHARS else name[: HEADING_CHARS - 1] + "…"
-    heading = f"评标报告  {code}  {short}"
-    maker = functools.partial(_NumberedCanvas, footer=footer, heading=heading, font=font)
-    doc.build(_story(report, signatures, styles, doc.width), canvasmaker=maker)
-    return buffer.getvalue()

@@ -65,6 +65,13 @@ def _bid(evaluation: Evaluation, bid: EvaluatedBid | int) -> EvaluatedBid:
     return found
 
 
+def _take_back_submission(member: Member) -> None:
+    """A member who changes their marks after submitting must submit again."""
+    if member.submitted_at is not None:
+        member.submitted_at = None
+        member.save(update_fields=["submitted_at"])
+
+
 def score_set(
     *,
     evaluation: Evaluation,
@@ -120,9 +127,7 @@ def score_set(
                 defaults={"value": value, "scored_at": now},
             )
             kept.append(score)
-        if member.submitted_at is not None:
-            member.submitted_at = None
-            member.save(update_fields=["submitted_at"])
+        _take_back_submission(member)
         ledger.append(
             "experts.evaluation.scored",
             actor=actor,
@@ -196,9 +201,7 @@ def bid_reject(
             defaults={"ground": ground, "reason": reason, "rejected_at": clock.now()},
         )
         Score.objects.filter(member=member, bid=target).delete()
-        if member.submitted_at is not None:
-            member.submitted_at = None
-            member.save(update_fields=["submitted_at"])
+        _take_back_submission(member)
         ledger.append(
             "experts.evaluation.rejected",
             actor=actor,
@@ -217,9 +220,7 @@ def rejection_withdraw(*, evaluation: Evaluation, actor: Person, bid: EvaluatedB
         target = _bid(current, bid)
         deleted, _ = Rejection.objects.filter(member=member, bid=target).delete()
         if deleted:
-            if member.submitted_at is not None:
-                member.submitted_at = None
-                member.save(update_fields=["submitted_at"])
+            _take_back_submission(member)
             ledger.append(
                 "experts.evaluation.rejection_withdrawn",
                 actor=actor,

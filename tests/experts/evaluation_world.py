@@ -28,6 +28,12 @@ CRITERIA = (
     evaluations.CriterionSpec("报价", "30"),
 )
 
+# Member → bid → points per criterion (技术方案 ≤ 40, 施工组织 ≤ 30, 报价 ≤ 30): every member
+# ranks bid 1 first, then 2, then 3.
+AGREED_POINTS = {
+    member: [["35", "25", "28"], ["30", "20", "25"], ["20", "15", "20"]] for member in range(5)
+}
+
 
 @dataclass
 class Committee:

@@ -17,7 +17,7 @@ from ggzy.errors import DomainError
 from ggzy_core import evaluation as rules
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import bidders, section  # noqa: F401
-from tests.experts.evaluation_world import Committee, committee, elect, score_all
+from tests.experts.evaluation_world import AGREED_POINTS, Committee, committee, elect, score_all
 from tests.realtime.conftest import Opening, eager_celery, opening  # noqa: F401
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 from trading import chronograph
@@ -25,10 +25,7 @@ from trading.models import SectionStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Member → bid → points per criterion (技术方案 ≤ 40, 施工组织 ≤ 30, 报价 ≤ 30).
-AGREEING = {
-    member: [["35", "25", "28"], ["30", "20", "25"], ["20", "15", "20"]] for member in range(5)
-}
+AGREEING = AGREED_POINTS
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import reportlab
 
-from experts.report_pdf import render
+from experts.models import RejectionGround
+from experts.report_pdf import GROUNDS, render
 from ggzy import pdf_fonts
 from ggzy_core.gm.sm3 import sm3_hex
 from tests import tools
@@ -237,6 +238,19 @@ def test_the_pdf_shows_the_report_with_the_sm3_on_every_page(tmp_path: Path) -> 
 
 def test_the_pdf_is_the_same_bytes_for_the_same_report() -> None:
     assert render_report() == render_report()
+
+
+def test_every_rejection_ground_prints_in_words_not_as_its_code(tmp_path: Path) -> None:
+    assert set(GROUNDS) == set(RejectionGround)  # experts.report_pdf also refuses to import
+    content = build_content()
+    content["bids"][1]["rejections"] = [
+        {"member": 1, "ground": ground.value, "reason": "理由。"} for ground in RejectionGround
+    ]
+    text = "".join(pdf_pages(render_report(content), tmp_path))
+    for ground in RejectionGround:
+        chinese, english = GROUNDS[ground]
+        assert squeeze(chinese) in text, ground
+        assert squeeze(english) in text, ground
 
 
 def test_long_names_and_reasons_wrap_inside_the_page(tmp_path: Path) -> None:

@@ -21,7 +21,9 @@ from typing import Any
 
 import pytest
 
+from ggzy_core.canonical import canonical
 from ggzy_core.credit_code import check_character
+from ggzy_core.evaluation import report_digest, report_message
 from ggzy_core.gm import curve, der, envelope, sm2
 from ggzy_core.reading import reading_digest, reading_message
 from tests import tools
@@ -46,6 +48,10 @@ const run = {
   async sign({ pem, password, reading, reading_sm3, count }) {
     const key = await hall.readPrivateKey(pem, password);
     return Array.from({ length: count || 1 }, () => hall.signReading(reading, reading_sm3, key));
+  },
+  async sign_report({ pem, password, text, sm3, agrees, dissent }) {
+    const key = await hall.readPrivateKey(pem, password);
+    return hall.signReport(text, sm3, agrees, dissent, key);
   },
   async raw_sign({ d, message, count }) {  // sm-crypto alone, with its own nonces
     const publicKey = sm2.getPublicKeyFromPrivateKey(d);
@@ -190,6 +196,46 @@ def test_signatures_made_in_the_browser_verify_with_ggzy_gm(node: str) -> None:
     )
     other = sm2.generate_private_key().public_key()
     assert not other.verify(message, bytes.fromhex(signatures[0]))
+
+
+@pytest.mark.parametrize(
+    ("agrees", "dissent"), [(True, ""), (False, "第二名技术分偏高\n理由见附页")]
+)
+def test_an_evaluation_report_signed_in_the_browser_verifies_with_what_was_answered(
+    node: str, agrees: bool, dissent: str
+) -> None:
+    key = sm2.generate_private_key()
+    report = {"format": "ggzy-evaluation-report/1", "candidates": [2, 1], "bidder": "江南建工"}
+    text = canonical(report).decode("utf-8")
+    signature = js(
+        node,
+        "sign_report",
+        pem=key.to_pem().decode(),
+        password="",
+        text=text,
+        sm3=report_digest(report),
+        agrees=agrees,
+        dissent=dissent,
+    )
+    signed = report_message(report_digest(report), agrees=agrees, dissent=dissent)
+    assert key.public_key().verify(signed, bytes.fromhex(signature))
+    flipped = report_message(report_digest(report), agrees=not agrees, dissent=dissent or "x")
+    assert not key.public_key().verify(flipped, bytes.fromhex(signature))
+
+
+def test_the_browser_refuses_to_sign_a_report_that_does_not_match_its_sm3(node: str) -> None:
+    key = sm2.generate_private_key()
+    refused = js_error(
+        node,
+        "sign_report",
+        pem=key.to_pem().decode(),
+        password="",
+        text='{"candidates":[1]}',
+        sm3=report_digest({"candidates": [2]}),
+        agrees=True,
+        dissent="",
+    )
+    assert "does not match its SM3" in refused
 
 
 def test_sm_crypto_alone_signs_what_ggzy_gm_verifies(node: str) -> None:
