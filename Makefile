@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-reset test lint audit typecheck pytest migrate messages bench clean deploy-check
+.PHONY: install demo demo-reset demo-evaluation test lint audit typecheck pytest migrate messages bench clean deploy-check
 
 $(STAMP): requirements.lock pyproject.toml libs/ggzy-core/pyproject.toml clients/ggzy-bid/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ demo: install
 demo-reset: install
 	scripts/demo-reset
 	$(MAKE) demo
+
+## demo-evaluation: after the demo opening has closed, an evaluation to try as expert1: draws the
+## committee, opens it and acts for the other four members; run it again at each step (it says which)
+demo-evaluation: install
+	DEBUG=true $(PY) manage.py demo_evaluation
 
 ## test: lint, types and the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
 test: install lint typecheck pytest
