@@ -39,10 +39,21 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core import draw as order
 from supervision import ledger
-from trading.models import Section
+from trading.models import Section, SectionStatus
 from trading.signals import bidders_of
 
 MIN_COMMITTEE = 5  # [L37]: five or more, an odd number
+# Sections past the point where a committee could still evaluate them.
+OVER = frozenset(
+    {
+        SectionStatus.FAILED,
+        SectionStatus.CANCELLED,
+        SectionStatus.PUBLICITY,
+        SectionStatus.AWARDED,
+        SectionStatus.CONTRACTED,
+        SectionStatus.ARCHIVED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,12 @@ def draw_request(
             "投标截止前不能抽取专家（投标人尚未确定）/ Experts are drawn after the bid deadline, "
             "when the bidders to avoid are known: request the draw after the opening",
             code="too_early",
+        )
+    if section.status in OVER:
+        raise DomainError(
+            f"标段处于“{SectionStatus(section.status).label}”状态，不能抽取评标专家 / The section is "
+            f"{section.status}: a committee is drawn for a section being opened or evaluated",
+            code="conflict",
         )
     with transaction.atomic():
         draw = Draw.objects.create(

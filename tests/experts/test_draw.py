@@ -25,13 +25,14 @@ from experts.models import (
     Specialty,
     Unavailability,
 )
+from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core import draw as order
 from ggzy_core.gm.sm3 import sm3
 from supervision.models import LedgerEntry
 from tests.experts.conftest import expert
 from tests.tools import nothing_changes
-from trading.models import Section
+from trading.models import Section, SectionStatus
 from trading.signals import bidders_of
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +231,20 @@ def test_every_eligible_expert_is_drawn_about_equally_often() -> None:
     chi_square = sum((counts[number] - expected) ** 2 / expected for number in pool["A08"])
     assert sum(counts.values()) == 15000
     assert chi_square < 43.82, (chi_square, counts.most_common(3))
+
+
+def test_no_committee_is_drawn_for_a_failed_section(
+    closed: Section, clerk: Person, codes: dict[str, Specialty]
+) -> None:
+    wanted = [draws.Wanted(codes["A08"], 5, backups=0)]
+    Section.objects.filter(pk=closed.pk).update(status=SectionStatus.FAILED)
+    closed.refresh_from_db()
+    with pytest.raises(DomainError, match="The section is failed") as refused:
+        draws.draw_request(
+            section=closed,
+            wanted=wanted,
+            representatives=0,
+            evaluation_on=clock.now().date(),
+            actor=clerk,
+        )
+    assert refused.value.code == "conflict"
