@@ -470,7 +470,8 @@ def report_sign(
                 "signature stands",
                 code="conflict",
             )
-        dissent = dissent.strip()
+        # A browser posts a textarea's line breaks as CRLF but signs the text it shows (LF).
+        dissent = dissent.replace("\r\n", "\n").strip()
         if not agrees and not dissent:
             raise DomainError(
                 "不同意评标结论须写明理由 [R53] / Disagreeing needs written reasons [R53]: write "

@@ -6,6 +6,11 @@
   const root = document.getElementById("evaluation");
   if (!root) return;
   const $ = (id) => document.getElementById(id);
+  // Set once the page is on its way somewhere (a form posted): a progress message that the
+  // stage changed must not reload over that navigation and lose its answer.
+  let leaving = false;
+  document.addEventListener("submit", (event) => { if (!event.defaultPrevented) leaving = true; });
+  window.addEventListener("pagehide", () => { leaving = true; });
 
   // --- signing -------------------------------------------------------------------------------
   const form = $("sign-form");
@@ -27,6 +32,7 @@
         const dissent = agrees ? "" : $("dissent").value.trim();
         $("dissent").value = dissent;
         $("signature").value = crypto.signReport(text, form.dataset.sm3, agrees, dissent, key);
+        leaving = true; // a programmatic submit fires no submit event
         form.submit();
       } catch (e) {
         error.textContent = e && e.message ? e.message : String(e);
@@ -47,7 +53,7 @@
     board.dataset.sequence = String(sequence);
     if (snapshot.status !== root.dataset.status) {
       board.dataset.stale = "true"; // the page's forms belong to another stage: reload
-      window.location.reload();
+      if (!leaving) window.location.reload();
       return;
     }
     for (const row of snapshot.members) {

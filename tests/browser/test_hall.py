@@ -287,7 +287,7 @@ def test_three_bidders_and_a_host_open_the_bids_in_the_hall_page(
         advance.click()  # closed: the record is signed
         for person in everyone:
             expect(person.page.locator("#hall-stage")).to_have_text("已结束", timeout=LIVE)
-            expect(person.page.locator("#record-link")).to_be_visible()
+            expect(person.page.locator("#record-link")).to_be_visible(timeout=LIVE)
         record_link = host.page.locator("#record-link")
         expect(record_link).to_have_attribute(
             "href", reverse("api:hall-record", args=[section.code]) + "?format=pdf"

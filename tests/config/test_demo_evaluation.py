@@ -37,15 +37,21 @@ from supervision.models import LedgerEntry
 from tests.bidding.conftest import Bidder
 from tests.experts.evaluation_world import close_hall
 from tests.realtime.conftest import Opening, eager_celery  # noqa: F401  # a fixture
+from tests.security.world import centre_staff_group
 from tests.trading.conftest import Holders
 from trading import chronograph
 from trading.models import Section, SectionStatus
 
-# Committed for real: the hall's decryption and the calls to the drawn run after commit;
-# the migrations' rows (the centre-staff group) are put back after each test.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed for real: the hall's decryption and the calls to the drawn run after commit. An
+# earlier transactional test's flush removes the migrations' rows: the group is made again.
+pytestmark = pytest.mark.django_db(transaction=True)
 USERNAMES = [username for username, _name in EXPERTS]
 ROAD_EXPERTS = {"expert1", "expert2", "expert3", "expert4", "expert5"}
+
+
+@pytest.fixture(autouse=True)
+def staff_group(transactional_db: None) -> None:
+    centre_staff_group()
 
 
 @pytest.fixture

@@ -371,3 +371,19 @@ def test_every_ledger_entry_of_the_evaluation_names_no_member(committee_open: Co
         [entry.data for entry in actions("experts.evaluation")], ensure_ascii=False, default=str
     )
     assert "评委" not in text
+
+
+def test_a_dissent_posted_with_crlf_line_breaks_verifies_as_the_text_the_member_signed(
+    committee_open: Committee,
+) -> None:
+    state = concluded(committee_open)
+    shown = "技术分偏高\n报价分计算有误"  # what the page shows and signs (LF)
+    message = rules.report_message(state.evaluation.report_sm3, agrees=False, dissent=shown)
+    member = evaluations.report_sign(
+        evaluation=state.evaluation,
+        actor=state.people[2],
+        agrees=False,
+        dissent=shown.replace("\n", "\r\n"),  # what a browser posts from a textarea
+        signature=state.keys[2].sign(message),
+    )
+    assert member.dissent == shown

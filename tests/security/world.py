@@ -82,7 +82,7 @@ def _people(holders: Holders, other: Organisation) -> dict[str, Person | None]:
     centre = PersonFactory.create(
         username="centre-staff", organisation=holders.centre, role=Role.STAFF, is_staff=True
     )
-    centre.groups.add(_centre_staff_group())
+    centre.groups.add(centre_staff_group())
     return {
         "anonymous": None,
         "other_bidder": make_bidder("不投本标段的公司").person,
@@ -101,7 +101,7 @@ def _people(holders: Holders, other: Organisation) -> dict[str, Person | None]:
     }
 
 
-def _centre_staff_group() -> Group:
+def centre_staff_group() -> Group:
     """The group the data migration made (a transactional test's flush removes it)."""
     if not Group.objects.filter(name=accounts_services.CENTRE_STAFF_GROUP).exists():
         from django.apps import apps
