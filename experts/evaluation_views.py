@@ -24,9 +24,16 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Person, Role
 from accounts.second_factor import verified_expert_required
-from experts import access, progress, report, scoring, watermark
+from experts import access, profile, progress, report, scoring, watermark
 from experts import evaluation as evaluations
-from experts.forms import EvaluationOpenForm, QueryAnswerForm, SigningKeyForm, criteria_of
+from experts.forms import (
+    EvaluationOpenForm,
+    QueryAnswerForm,
+    RelationshipForm,
+    SigningKeyForm,
+    UnavailableForm,
+    criteria_of,
+)
 from experts.models import Draw, Evaluation, EvaluationStatus, Member, RejectionGround, Score
 from ggzy import clock, http
 from ggzy.errors import DomainError
@@ -238,9 +245,18 @@ def bid_file(request: HttpRequest, pk: int, number: int, index: int) -> HttpResp
 @require_safe
 def report_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The concluded report: canonical JSON (what members sign), the signatures, the PDF."""
-    evaluation, _member = access.evaluation_for(request.user, pk)
+    evaluation, member = access.evaluation_for(request.user, pk)
     if evaluation.report_json is None:
         raise Http404
+    if member is None and evaluation.status != EvaluationStatus.FINISHED:
+        # The report names the members: before the result is set, every reading by staff
+        # or a regulator is ledgered, as on the draw page [L37].
+        ledger.append(
+            "experts.evaluation.report_viewed",
+            actor=_person(request),
+            target=evaluation,
+            data={"members": evaluation.members.count()},
+        )
     kind = request.GET.get("format", "json")
     if kind == "signatures":
         return JsonResponse(
@@ -309,6 +325,51 @@ def signing_key(request: HttpRequest) -> HttpResponse:
             return redirect("experts:signing_key")
     expert = getattr(person, "expert", None)
     return render(request, "experts/signing_key.html", {"form": form, "expert": expert})
+
+
+@verified_expert_required
+def my_profile(request: HttpRequest) -> HttpResponse:
+    """The expert's library record, the days they cannot serve, the ties they declared."""
+    person = _person(request)
+    try:
+        expert = profile.expert_of(person)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
+    unavailable = UnavailableForm(prefix="unavailable")
+    tie = RelationshipForm(prefix="tie")
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "unavailable":
+                unavailable = UnavailableForm(request.POST, prefix="unavailable")
+                if unavailable.is_valid():
+                    profile.unavailable_add(person=person, **unavailable.cleaned_data)
+                    messages.success(request, _("Recorded: you will not be drawn on those days."))
+                    return redirect("experts:my_profile")
+            elif action == "available":
+                profile.unavailable_remove(person=person, pk=_int(request.POST.get("pk")))
+                messages.success(request, _("Removed: you may be drawn on those days again."))
+                return redirect("experts:my_profile")
+            elif action == "tie":
+                tie = RelationshipForm(request.POST, prefix="tie")
+                if tie.is_valid():
+                    profile.relationship_declare(person=person, **tie.cleaned_data)
+                    messages.success(
+                        request,
+                        _("Declared: you will not be drawn for that organisation's sections."),
+                    )
+                    return redirect("experts:my_profile")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    context = {
+        "expert": expert,
+        "specialties": expert.specialties.order_by("code"),
+        "periods": expert.unavailable.filter(ends_on__gte=clock.now().date()).order_by("starts_on"),
+        "ties": expert.relationships.order_by("-pk"),
+        "unavailable": unavailable,
+        "tie": tie,
+    }
+    return render(request, "experts/profile.html", context)
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Person, Role
 from experts.draw import Wanted
 from experts.evaluation import CriterionSpec
-from experts.models import Specialty
+from experts.models import RelationshipKind, Specialty
 from trading.models import EvaluationMethod
 
 MAX_NEEDS = 6  # specialty rows on the request form
@@ -194,3 +194,21 @@ class QueryAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
         help_text=_("A clarification may not change the price or the substance of the bid [R52]."),
     )
+
+
+class UnavailableForm(forms.Form):
+    starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class RelationshipForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of tie"), choices=RelationshipKind.choices)
+    credit_code = forms.CharField(label=_("Organisation's credit code"), max_length=18)
+    organisation_name = forms.CharField(label=_("Organisation"), max_length=200)
+    until = forms.DateField(
+        label=_("Until (empty: lasting)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("evaluations/<int:pk>/report/", evaluation_views.report_download, name="report"),
     path("signing-key/", evaluation_views.signing_key, name="signing_key"),
+    path("profile/", evaluation_views.my_profile, name="my_profile"),
     path("queries/", evaluation_views.my_queries, name="my_queries"),
     path("queries/<int:pk>/answer/", evaluation_views.query_answer, name="query_answer"),
 ]

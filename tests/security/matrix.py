@@ -722,6 +722,13 @@ ROWS: dict[str, Row] = {
     "experts:bid_file": Row({"GET": ("DNNNNNNNN", "DNNNNNNNN", "DNNNNDDAN")}),
     "experts:report": Row({"GET": same("DNNNNNNNN")}),
     "experts:signing_key": Row({"GET": same("DDDDDDDAD"), "POST": same("DDDDDDDAD")}),
+    # The expert's own record: the world's expert is in the library once the draw was made.
+    "experts:my_profile": Row(
+        {
+            "GET": ("DDDDDDDDD", "DDDDDDDAD", "DDDDDDDAD"),
+            "POST": ("DDDDDDDDD", "DDDDDDDAD", "DDDDDDDAD"),
+        }
+    ),
     "experts:my_queries": Row({"GET": same("DAADDDDDD")}),
     "experts:query_answer": Row({"POST": ("DNNNNNNNN", "DNNNNNNNN", "DANNNNNNN")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
