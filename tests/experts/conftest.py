@@ -13,7 +13,8 @@ import time_machine
 from django.core.management import call_command
 
 from accounts.models import Person, Role
-from experts.models import Expert, Specialty
+from experts import draw as draws
+from experts.models import Draw, Expert, Specialty
 from ggzy import clock
 from tests.factories import PersonFactory
 from tests.trading.conftest import (  # noqa: F401
@@ -63,3 +64,21 @@ def expert(
     )
     made.specialties.add(specialty)
     return made
+
+
+@pytest.fixture
+def drawn(closed: Section, clerk: Person, codes: dict[str, Specialty]) -> Draw:
+    """Four members called and one backup standing by, each with a sign-in account."""
+    for _ in range(5):
+        member = expert(codes["A0801"])
+        member.person = PersonFactory.create(organisation=None, role=Role.EXPERT)
+        member.save()
+    draw = draws.draw_request(
+        section=closed,
+        wanted=[draws.Wanted(codes["A08"], 4, backups=1)],
+        representatives=1,
+        evaluation_on=dt.date(2026, 6, 1),
+        actor=clerk,
+    )
+    draws.draw_run(draw=draw, actor=clerk)
+    return draw

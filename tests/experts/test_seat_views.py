@@ -10,35 +10,13 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import Person, Role
-from experts import draw as draws
-from experts.models import Draw, Seat, SeatRole, SeatStatus, Specialty
+from accounts.models import Person
+from experts.models import Draw, Seat, SeatRole, SeatStatus
 from supervision.models import LedgerEntry
 from tests.conftest import client_for
-from tests.experts.conftest import expert
-from tests.factories import PersonFactory
 from tests.tools import nothing_changes
-from trading.models import Section
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def drawn(closed: Section, clerk: Person, codes: dict[str, Specialty]) -> Draw:
-    """Four members called and one backup standing by, each with a sign-in account."""
-    for _ in range(5):
-        member = expert(codes["A0801"])
-        member.person = PersonFactory.create(organisation=None, role=Role.EXPERT)
-        member.save()
-    draw = draws.draw_request(
-        section=closed,
-        wanted=[draws.Wanted(codes["A08"], 4, backups=1)],
-        representatives=1,
-        evaluation_on=dt.date(2026, 6, 1),
-        actor=clerk,
-    )
-    draws.draw_run(draw=draw, actor=clerk)
-    return draw
 
 
 def seat_of(draw: Draw, role: str = SeatRole.MEMBER) -> Seat:

@@ -11,16 +11,11 @@ import pytest
 import time_machine
 from django.test import override_settings
 
-from accounts.models import Person, Role
-from experts import draw as draws
 from experts import notify, seats
-from experts.models import Draw, Seat, SeatRole, SeatStatus, Specialty
+from experts.models import Draw, Seat, SeatRole, SeatStatus
 from ggzy import clock
 from ggzy.errors import DomainError
 from supervision.models import LedgerEntry
-from tests.experts.conftest import expert
-from tests.factories import PersonFactory
-from trading.models import Section
 
 pytestmark = pytest.mark.django_db
 
@@ -30,23 +25,6 @@ def outbox() -> Iterator[list[notify.Message]]:
     notify.MemoryGateway.outbox.clear()
     with override_settings(EXPERT_GATEWAY="experts.notify.MemoryGateway"):
         yield notify.MemoryGateway.outbox
-
-
-@pytest.fixture
-def drawn(closed: Section, clerk: Person, codes: dict[str, Specialty]) -> Draw:
-    for _ in range(5):
-        member = expert(codes["A0801"])
-        member.person = PersonFactory.create(organisation=None, role=Role.EXPERT)
-        member.save()
-    draw = draws.draw_request(
-        section=closed,
-        wanted=[draws.Wanted(codes["A08"], 4, backups=1)],
-        representatives=1,
-        evaluation_on=dt.date(2026, 6, 1),
-        actor=clerk,
-    )
-    draws.draw_run(draw=draw, actor=clerk)
-    return draw
 
 
 def by_role(draw: Draw) -> tuple[list[Seat], list[Seat]]:

@@ -25,7 +25,7 @@ from accounts.credit_code import with_check_character
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding import services as bidding_services
 from config.management.commands import demo_deposits
-from experts import library
+from experts import library, library_format
 from experts.evaluation import expert_key_bind
 from experts.models import Expert, Specialty
 from ggzy import clock, files
@@ -213,19 +213,7 @@ class Command(BaseCommand):
             path = Path(folder) / "demo-experts.csv"
             with path.open("w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out)
-                writer.writerow(
-                    [
-                        "number",
-                        "name",
-                        "phone",
-                        "region",
-                        "employer",
-                        "employer_credit_code",
-                        "title",
-                        "practice_since",
-                        "specialties",
-                    ]
-                )
+                writer.writerow(library_format.COLUMNS)
                 for username, name, specialty, title, employer, prefix, years in rows:
                     writer.writerow(
                         [
