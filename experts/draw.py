@@ -70,9 +70,13 @@ def draw_request(
     representatives: int,
     evaluation_on: dt.date,
     actor: Person,
+    outside_city: str = "",
+    outside_min: int = 0,
 ) -> Draw:
     """Ask for a committee: experts per specialty (with backups) and the tenderee's
-    representatives. Bidders are known only after the deadline, so the draw waits for it."""
+    representatives, and for cross-region evaluation at least ``outside_min`` experts from
+    outside the city ``outside_city`` (four digits). Bidders are known only after the
+    deadline, so the draw waits for it."""
     experts = sum(item.count for item in wanted)
     total = experts + representatives
     if total < MIN_COMMITTEE or total % 2 == 0:
@@ -88,6 +92,20 @@ def draw_request(
             f"least two thirds of the committee ({experts} of {total}) [L37, P9]",
             code="invalid",
             field="representatives",
+        )
+    if outside_min and not (len(outside_city) == 4 and outside_city.isdigit()):
+        raise DomainError(
+            "异地评标须写明本地城市的行政区划代码前4位（如 3201）/ For cross-region evaluation "
+            "name the home city by the first four digits of its region code (e.g. 3201)",
+            code="invalid",
+            field="outside_city",
+        )
+    if not 0 <= outside_min <= experts:
+        raise DomainError(
+            f"外地专家人数须在 0 至 {experts} 之间 / The experts from outside the city are 0 to "
+            f"{experts}, the experts requested",
+            code="invalid",
+            field="outside_min",
         )
     codes = [item.specialty.code for item in wanted]
     if len(set(codes)) != len(codes) or any(item.count < 1 or item.backups < 0 for item in wanted):
@@ -115,6 +133,8 @@ def draw_request(
             requested_at=clock.now(),
             evaluation_on=evaluation_on,
             representatives=representatives,
+            outside_city=outside_city if outside_min else "",
+            outside_min=outside_min,
         )
         DrawNeed.objects.bulk_create(
             DrawNeed(
@@ -135,6 +155,7 @@ def draw_request(
                 "needs": [[item.specialty.code, item.count, item.backups] for item in wanted],
                 "representatives": representatives,
                 "evaluation_on": evaluation_on,
+                "outside": [outside_city, outside_min] if outside_min else None,
             },
         )
     return draw
@@ -155,7 +176,7 @@ def draw_run(*, draw: Draw, actor: Person) -> list[Seat]:
                 code="conflict",
             )
         needs = list(locked.needs.select_related("specialty"))
-        pool, exclusions = eligible(locked, needs)
+        pool, exclusions, outside = eligible(locked, needs)
         secret = secrets.token_bytes(32)
         committed = ledger.append(
             "experts.draw.committed",
@@ -168,12 +189,19 @@ def draw_run(*, draw: Draw, actor: Person) -> list[Seat]:
                 "avoided": len(exclusions),
             },
         )
-        drawn = order.seats(order.seed(secret, committed.entry_hash), _needs(needs), pool)
-        _refuse_if_short(needs, drawn, pool)
+        drawn = order.seats(
+            order.seed(secret, committed.entry_hash),
+            _needs(needs),
+            pool,
+            outside=outside,
+            outside_min=locked.outside_min,
+        )
+        _refuse_if_short(locked, needs, drawn, pool)
         locked.commitment = order.commitment(secret)
         locked.secret = secret.hex()
         locked.anchor = committed.entry_hash
         locked.pool = pool
+        locked.outside = sorted(outside)
         locked.status = DrawStatus.DRAWN
         locked.drawn_at = clock.now()
         locked.save()
@@ -201,7 +229,13 @@ def replay(draw: Draw) -> list[order.Seat]:
             "秘密值与承诺不符 / The secret does not match the commitment", code="conflict"
         )
     needs = _needs(list(draw.needs.select_related("specialty")))
-    return order.seats(order.seed(secret, draw.anchor), needs, draw.pool)
+    return order.seats(
+        order.seed(secret, draw.anchor),
+        needs,
+        draw.pool,
+        outside=set(draw.outside),
+        outside_min=draw.outside_min,
+    )
 
 
 def stored(draw: Draw) -> list[order.Seat]:
@@ -218,11 +252,18 @@ def draw_reveal(*, draw: Draw, actor: Person | None = None) -> None:
         actor=actor,
         target=draw,
         # "preimage", not "secret": the ledger masks keys that look like credentials.
-        data={"preimage": draw.secret, "anchor": draw.anchor, "pool": draw.pool},
+        data={
+            "preimage": draw.secret,
+            "anchor": draw.anchor,
+            "pool": draw.pool,
+            "outside": draw.outside,
+        },
     )
 
 
-def eligible(draw: Draw, needs: Sequence[DrawNeed]) -> tuple[dict[str, list[str]], list[Exclusion]]:
+def eligible(
+    draw: Draw, needs: Sequence[DrawNeed]
+) -> tuple[dict[str, list[str]], list[Exclusion], set[str]]:
     """Each need's eligible expert numbers, and the avoided experts with their reasons.
 
     Eligible: active, eight years of practice by the evaluation day [L37], the specialty or
@@ -269,14 +310,17 @@ def eligible(draw: Draw, needs: Sequence[DrawNeed]) -> tuple[dict[str, list[str]
     through = Expert.specialties.through
     pool: dict[str, list[str]] = {}
     avoided: dict[int, tuple[str, str]] = {}
+    outside: set[str] = set()
     for need in needs:
         code = need.specialty.code
         rows = candidates.filter(
             Exists(through.objects.filter(expert=OuterRef("pk"), specialty__code__startswith=code))
-        ).values_list("pk", "number", "employer_credit_code")
+        ).values_list("pk", "number", "employer_credit_code", "region")
         numbers = []
         watched = bidders | supervising | {tenderee}
-        for pk, number, employer in rows:
+        for pk, number, employer, region in rows:
+            if draw.outside_min and not region.startswith(draw.outside_city):
+                outside.add(number)
             if employer not in watched and pk not in facts:
                 numbers.append(number)  # nothing to avoid: most of the library
                 continue
@@ -298,7 +342,8 @@ def eligible(draw: Draw, needs: Sequence[DrawNeed]) -> tuple[dict[str, list[str]
         Exclusion(draw=draw, expert_id=pk, reason=reason, detail=detail[:200])
         for pk, (reason, detail) in sorted(avoided.items())
     ]
-    return pool, exclusions
+    eligible_numbers = {number for numbers in pool.values() for number in numbers}
+    return pool, exclusions, outside & eligible_numbers
 
 
 def _avoidance(
@@ -331,8 +376,17 @@ def _needs(needs: Sequence[DrawNeed]) -> list[order.Need]:
 
 
 def _refuse_if_short(
-    needs: Sequence[DrawNeed], drawn: Sequence[order.Seat], pool: dict[str, list[str]]
+    draw: Draw, needs: Sequence[DrawNeed], drawn: Sequence[order.Seat], pool: dict[str, list[str]]
 ) -> None:
+    members = sum(1 for seat in drawn if seat.role == order.MEMBER)
+    if draw.outside_min and members < sum(need.count for need in needs):
+        raise DomainError(
+            f"可选的外地专家不足 {draw.outside_min} 人（本地城市 {draw.outside_city}），请放宽专业、"
+            f"减少外地人数或改日后重新申请 / Fewer than {draw.outside_min} eligible experts come "
+            f"from outside the city {draw.outside_city}: request again with a wider specialty, "
+            "fewer from outside, or another day",
+            code="too_few",
+        )
     for need in needs:
         members = sum(
             1 for seat in drawn if seat.code == need.specialty.code and seat.role == order.MEMBER

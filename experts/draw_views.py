@@ -59,6 +59,8 @@ def draw_request(request: HttpRequest, code: str) -> HttpResponse:
                 representatives=form.cleaned_data["representatives"],
                 evaluation_on=form.cleaned_data["evaluation_on"],
                 actor=_person(request),
+                outside_city=form.cleaned_data["outside_city"],
+                outside_min=form.cleaned_data["outside_min"] or 0,
             )
         except DomainError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -32,6 +32,20 @@ class DrawRequestForm(forms.Form):
         initial=0,
         help_text=_("Experts must be at least two thirds of the committee [L37, P9]."),
     )
+    outside_min = forms.IntegerField(
+        label=_("Experts from outside the city"),
+        required=False,
+        min_value=0,
+        max_value=MAX_MEMBERS * MAX_NEEDS,
+        initial=0,
+        help_text=_("For cross-region evaluation: at least this many members from elsewhere."),
+    )
+    outside_city = forms.CharField(
+        label=_("Home city (first four digits of its region code)"),
+        required=False,
+        max_length=4,
+        widget=forms.TextInput(attrs={"size": 4, "inputmode": "numeric"}),
+    )
 
 
 class NeedForm(forms.Form):

@@ -191,6 +191,12 @@ class Draw(models.Model):
     secret = models.CharField(_("secret"), max_length=64, blank=True)
     anchor = models.CharField(_("anchor (ledger entry hash)"), max_length=64, blank=True)
     pool = models.JSONField(_("eligible pool"), default=dict)
+    # Cross-region evaluation (远程异地评标): at least ``outside_min`` members from outside the
+    # city ``outside_city`` (the first four digits of a GB/T 2260 region code); ``outside``
+    # is the pool's numbers from outside it, stored with the pool for replay.
+    outside_city = models.CharField(_("home city (region prefix)"), max_length=4, blank=True)
+    outside_min = models.PositiveSmallIntegerField(_("members from outside the city"), default=0)
+    outside = models.JSONField(_("eligible experts from outside the city"), default=list)
     drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
 
     class Meta:

@@ -159,12 +159,18 @@ def send_call_task(seat_id: int) -> bool:
 
 
 def _call_backup(seat: Seat) -> Seat | None:
-    backup = (
+    standby = list(
         Seat.objects.select_for_update()
         .filter(need=seat.need, role=SeatRole.BACKUP, status=SeatStatus.STANDBY)
+        .select_related("expert")
         .order_by("order")
-        .first()
     )
+    backup = standby[0] if standby else None
+    outside = set(seat.draw.outside)
+    if seat.draw.outside_min and seat.expert.number in outside:
+        # A member from outside the city is replaced by the need's first backup from outside
+        # when there is one, so that cross-region evaluation keeps its count.
+        backup = next((item for item in standby if item.expert.number in outside), backup)
     if backup is None:
         ledger.append(
             "experts.draw.short",

@@ -248,3 +248,60 @@ def test_no_committee_is_drawn_for_a_failed_section(
             actor=clerk,
         )
     assert refused.value.code == "conflict"
+
+
+def test_cross_region_evaluation_seats_the_experts_owed_from_outside_the_city_and_replays(
+    closed: Section, clerk: Person, codes: dict[str, Specialty]
+) -> None:
+    for index in range(12):
+        made = expert(codes["A0801"])
+        made.region = "320100" if index < 9 else "110105"  # three from Beijing
+        made.save(update_fields=["region"])
+    draw = draws.draw_request(
+        section=closed,
+        wanted=[draws.Wanted(codes["A08"], 5, backups=2)],
+        representatives=0,
+        evaluation_on=dt.date(2026, 6, 1),
+        actor=clerk,
+        outside_city="3201",
+        outside_min=3,
+    )
+    seats = draws.draw_run(draw=draw, actor=clerk)
+    draw.refresh_from_db()
+    members = [seat for seat in seats if seat.role == "member"]
+    assert sum(seat.expert.region.startswith("1101") for seat in members) == 3
+    assert len(draw.outside) == 3
+    assert draws.replay(draw) == draws.stored(draw)
+
+
+def test_too_few_from_outside_the_city_refuses_the_draw_and_says_what_to_widen(
+    closed: Section, clerk: Person, codes: dict[str, Specialty]
+) -> None:
+    for _ in range(6):
+        expert(codes["A0801"])  # all of the city (320100)
+    draw = draws.draw_request(
+        section=closed,
+        wanted=[draws.Wanted(codes["A08"], 5, backups=0)],
+        representatives=0,
+        evaluation_on=dt.date(2026, 6, 1),
+        actor=clerk,
+        outside_city="3201",
+        outside_min=1,
+    )
+    with pytest.raises(DomainError, match="from outside the city 3201") as refused:
+        draws.draw_run(draw=draw, actor=clerk)
+    assert refused.value.code == "too_few"
+
+
+def test_a_cross_region_request_names_its_city(
+    closed: Section, clerk: Person, codes: dict[str, Specialty]
+) -> None:
+    with pytest.raises(DomainError, match="first four digits"):
+        draws.draw_request(
+            section=closed,
+            wanted=[draws.Wanted(codes["A08"], 5, backups=0)],
+            representatives=0,
+            evaluation_on=dt.date(2026, 6, 1),
+            actor=clerk,
+            outside_min=2,
+        )

@@ -11,11 +11,16 @@ import pytest
 import time_machine
 from django.test import override_settings
 
+from accounts.models import Person, Role
+from experts import draw as draws
 from experts import notify, seats
-from experts.models import Draw, Seat, SeatRole, SeatStatus
+from experts.models import Draw, Seat, SeatRole, SeatStatus, Specialty
 from ggzy import clock
 from ggzy.errors import DomainError
 from supervision.models import LedgerEntry
+from tests.experts.conftest import expert
+from tests.factories import PersonFactory
+from trading.models import Section
 
 pytestmark = pytest.mark.django_db
 
@@ -123,3 +128,32 @@ def test_the_console_gateway_logs_a_masked_number(caplog: pytest.LogCaptureFixtu
         notify.ConsoleGateway().send(phone="13812345678", text="hello")
 
     assert "138****5678" in caplog.text and "13812345678" not in caplog.text
+
+
+def test_a_member_from_outside_the_city_is_replaced_by_a_backup_from_outside(
+    closed: Section, clerk: Person, codes: dict[str, Specialty]
+) -> None:
+    for _ in range(8):
+        made = expert(codes["A0801"])
+        made.person = PersonFactory.create(organisation=None, role=Role.EXPERT)
+        made.save(update_fields=["person"])
+    drawn = draws.draw_request(
+        section=closed,
+        wanted=[draws.Wanted(codes["A08"], 5, backups=3)],
+        representatives=0,
+        evaluation_on=dt.date(2026, 6, 1),
+        actor=clerk,
+    )
+    draws.draw_run(draw=drawn, actor=clerk)
+    members, backups = by_role(drawn)
+    assert len(backups) == 3
+    away = members[0]
+    # The draw's record says who is from outside the city: the member and the last backup
+    # only, so the first backup (of the city) is passed over.
+    Draw.objects.filter(pk=drawn.pk).update(
+        outside_city="3201", outside_min=1, outside=[away.expert.number, backups[-1].expert.number]
+    )
+    assert away.expert.person is not None
+    seats.seat_answer(seat=away, accept=False, actor=away.expert.person, reason="回避")
+    called = drawn.seats.filter(role=SeatRole.BACKUP, status=SeatStatus.CALLED)
+    assert [seat.pk for seat in called] == [backups[-1].pk]

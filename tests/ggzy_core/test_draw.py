@@ -3,6 +3,9 @@ earlier need took."""
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ggzy_core import draw
 from tests.ggzy_core.gm.helpers import openssl, requires_openssl
 
@@ -35,3 +38,55 @@ def test_a_later_need_skips_the_experts_an_earlier_need_seated() -> None:
         ("A08", "backup", first[2]),
         ("A0801", "member", first[3]),
     ]
+
+
+def members(seats: list[draw.Seat]) -> list[str]:
+    return [seat.number for seat in seats if seat.role == draw.MEMBER]
+
+
+@given(
+    st.binary(min_size=32, max_size=32),
+    st.integers(min_value=0, max_value=5),
+    st.sets(st.integers(min_value=0, max_value=19), max_size=20),
+)
+def test_at_least_the_owed_members_come_from_outside_the_city_and_the_rest_by_rank(
+    secret: bytes, owed: int, away: set[int]
+) -> None:
+    seed = draw.seed(secret, "00" * 32)
+    pool = {"A08": [f"E{n:02d}" for n in range(12)], "D01": [f"E{n:02d}" for n in range(12, 20)]}
+    outside = {f"E{n:02d}" for n in away}
+    needs = [draw.Need("A08", 3, 1), draw.Need("D01", 2, 1)]
+
+    seats = draw.seats(seed, needs, pool, outside=outside, outside_min=owed)
+
+    seated = members(seats)
+    if len(seated) == 5:  # else too few from outside: the platform refuses the draw
+        assert sum(number in outside for number in seated) >= owed
+    for need in needs:
+        ranked = sorted(pool[need.code], key=lambda number: draw.rank(seed, number))
+        mine = [s.number for s in seats if s.code == need.code and s.role == draw.MEMBER]
+        # Passed over only for being of the city: no outside expert ranked above a member
+        # was left out, and a member of the city is never below a skipped outside one.
+        for number in ranked[: ranked.index(mine[-1])] if mine else []:
+            assert number in mine or number not in outside
+
+
+def test_without_the_rule_the_seats_are_the_plain_order() -> None:
+    seed = draw.seed(b"\x02" * 32, "00" * 32)
+    pool = {"A08": [f"E{n:02d}" for n in range(10)]}
+    plain = draw.seats(seed, [draw.Need("A08", 5, 2)], pool)
+    assert draw.seats(seed, [draw.Need("A08", 5, 2)], pool, outside={"E01"}, outside_min=0) == plain
+
+
+def test_half_from_outside_passes_over_experts_of_the_city_by_rank() -> None:
+    seed = draw.seed(b"\x03" * 32, "00" * 32)
+    numbers = [f"E{n:02d}" for n in range(10)]
+    ranked = sorted(numbers, key=lambda number: draw.rank(seed, number))
+    outside = set(ranked[-3:])  # the three ranked last are the only ones from outside
+
+    seats = draw.seats(
+        seed, [draw.Need("A08", 5, 1)], {"A08": numbers}, outside=outside, outside_min=3
+    )
+
+    assert members(seats) == ranked[:2] + ranked[-3:]
+    assert [seat.number for seat in seats if seat.role == draw.BACKUP] == [ranked[2]]

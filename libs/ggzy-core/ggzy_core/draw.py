@@ -8,11 +8,16 @@ rank   = SM3(seed ‖ 0x00 ‖ number)        per eligible expert, by their libr
 Each need (a specialty and a count) in the request's order takes its eligible experts by
 rank, lowest first, skipping anyone already seated: first its members, then its backups.
 docs/experts.md ("Replaying a draw") does the same with openssl.
+
+Cross-region evaluation (远程异地评标): with ``outside_min`` > 0, at least that many members
+come from ``outside`` (the eligible experts whose region lies outside the section's city).
+Going down the ranks, a need passes over an expert of the city whenever taking them would
+leave fewer member seats than outside experts still owed; backups are the next by rank.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
@@ -50,20 +55,42 @@ def rank(seed_bytes: bytes, number: str) -> str:
 
 
 def seats(
-    seed_bytes: bytes, needs: Sequence[Need], pool: Mapping[str, Sequence[str]]
+    seed_bytes: bytes,
+    needs: Sequence[Need],
+    pool: Mapping[str, Sequence[str]],
+    *,
+    outside: Collection[str] = frozenset(),
+    outside_min: int = 0,
 ) -> list[Seat]:
     """The committee and its backups: ``pool`` maps each need's code to its eligible numbers.
-    Fewer eligible experts than a need asks for gives fewer seats; the caller refuses that."""
+    Fewer eligible experts than a need asks for (or than the outside rule leaves) gives fewer
+    seats; the caller refuses that."""
     taken: set[str] = set()
     chosen: list[Seat] = []
     ranks = _ranks(seed_bytes, {number for numbers in pool.values() for number in numbers})
+    seats_left = sum(need.count for need in needs)
+    owed = outside_min  # members from outside the city still to seat
     for need in needs:
         ordered = sorted(
             (number for number in set(pool.get(need.code, ())) if number not in taken),
             key=ranks.__getitem__,
         )
-        for index, number in enumerate(ordered[: need.count + need.backups]):
-            chosen.append(Seat(need.code, MEMBER if index < need.count else BACKUP, number))
+        members = 0
+        for number in ordered:
+            if members == need.count:
+                break
+            away = number in outside
+            if not away and owed >= seats_left:
+                continue  # every seat left is owed to an expert from outside the city
+            chosen.append(Seat(need.code, MEMBER, number))
+            taken.add(number)
+            members += 1
+            seats_left -= 1
+            owed = max(0, owed - 1) if away else owed
+        seats_left -= need.count - members  # a short need: the caller refuses the draw
+        backups = [number for number in ordered if number not in taken][: need.backups]
+        for number in backups:
+            chosen.append(Seat(need.code, BACKUP, number))
             taken.add(number)
     return chosen
 
