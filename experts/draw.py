@@ -308,6 +308,8 @@ def eligible(
     supervising = set(settings.EXPERT_SUPERVISING_DEPARTMENTS)
     facts = penalties.keys() | related.keys() | cooled.keys()
     through = Expert.specialties.through
+    # The region is read only for a cross-region rule (a column less for every other draw).
+    fields = ("pk", "number", "employer_credit_code", *(("region",) if draw.outside_min else ()))
     pool: dict[str, list[str]] = {}
     avoided: dict[int, tuple[str, str]] = {}
     outside: set[str] = set()
@@ -315,11 +317,11 @@ def eligible(
         code = need.specialty.code
         rows = candidates.filter(
             Exists(through.objects.filter(expert=OuterRef("pk"), specialty__code__startswith=code))
-        ).values_list("pk", "number", "employer_credit_code", "region")
+        ).values_list(*fields)
         numbers = []
         watched = bidders | supervising | {tenderee}
-        for pk, number, employer, region in rows:
-            if draw.outside_min and not region.startswith(draw.outside_city):
+        for pk, number, employer, *place in rows:
+            if place and not place[0].startswith(draw.outside_city):
                 outside.add(number)
             if employer not in watched and pk not in facts:
                 numbers.append(number)  # nothing to avoid: most of the library
@@ -339,7 +341,7 @@ def eligible(
                 avoided.setdefault(pk, reason)
         pool[code] = sorted(numbers)
     exclusions = [
-        Exclusion(draw=draw, expert_id=pk, reason=reason, detail=detail[:200])
+        Exclusion(draw_id=draw.pk, expert_id=pk, reason=reason, detail=detail[:200])
         for pk, (reason, detail) in sorted(avoided.items())
     ]
     eligible_numbers = {number for numbers in pool.values() for number in numbers}

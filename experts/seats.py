@@ -24,10 +24,15 @@ log = logging.getLogger(__name__)
 
 
 def call_members(draw: Draw) -> list[Seat]:
-    """Call every member seat of a fresh draw (inside the drawing transaction)."""
+    """Call every member seat of a fresh draw (inside the drawing transaction): one update
+    and one ledger write for all of them, each seat its own entry."""
     members = list(draw.seats.filter(role=SeatRole.MEMBER, status=SeatStatus.STANDBY))
     for seat in members:
-        _call(seat)
+        _mark_called(seat)
+    Seat.objects.bulk_update(members, ["status", "called_at", "answer_by"])
+    ledger.append_many([_called_entry(seat) for seat in members])
+    for seat in members:
+        _send_after_commit(seat)
     return members
 
 
@@ -140,17 +145,31 @@ def message(seat: Seat) -> str:
 
 
 def _call(seat: Seat) -> None:
+    _mark_called(seat)
+    seat.save(update_fields=["status", "called_at", "answer_by"])
+    entry = _called_entry(seat)
+    ledger.append(entry.action, target=entry.target, data=entry.data)
+    _send_after_commit(seat)
+
+
+def _mark_called(seat: Seat) -> None:
     now = clock.now()
     seat.status = SeatStatus.CALLED
     seat.called_at = now
     seat.answer_by = now + dt.timedelta(minutes=settings.EXPERT_ANSWER_MINUTES)
-    seat.save(update_fields=["status", "called_at", "answer_by"])
-    ledger.append(
+
+
+def _called_entry(seat: Seat) -> ledger.Pending:
+    return ledger.Pending(
         "experts.seat.called",
         target=seat,
         data={"draw": seat.draw_id, "order": seat.order, "answer_by": seat.answer_by},
     )
-    transaction.on_commit(lambda: send_call_task.delay(seat.pk))
+
+
+def _send_after_commit(seat: Seat) -> None:
+    seat_id = seat.pk
+    transaction.on_commit(lambda: send_call_task.delay(seat_id))
 
 
 @shared_task(name="experts.tasks.send_call")

@@ -3,6 +3,7 @@ earlier need took."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -90,3 +91,16 @@ def test_half_from_outside_passes_over_experts_of_the_city_by_rank() -> None:
 
     assert members(seats) == ranked[:2] + ranked[-3:]
     assert [seat.number for seat in seats if seat.role == draw.BACKUP] == [ranked[2]]
+
+
+def test_the_ranks_are_the_same_with_or_without_hashlibs_sm3(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed = draw.seed(b"\x04" * 32, "00" * 32)
+    numbers = {f"E{n:03d}" for n in range(50)}
+    fast = draw._ranks(seed, numbers)
+    monkeypatch.setattr(draw.hashlib, "algorithms_available", set())
+    assert draw._ranks(seed, numbers) == fast
+    assert {number: rank.hex() for number, rank in fast.items()} == {
+        number: draw.rank(seed, number) for number in numbers
+    }
