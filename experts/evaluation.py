@@ -37,7 +37,6 @@ from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core.evaluation import report_message
 from ggzy_core.gm import GMError, sm2
-from ggzy_core.times import beijing
 from supervision import ledger
 from trading import chronograph, transitions
 from trading.models import EvaluationMethod, Section, SectionStatus
@@ -625,7 +624,3 @@ def expert_key_bind(*, person: Person, public_key_pem: str) -> str:
             data={"fingerprint": current.key_fingerprint},
         )
     return current.key_fingerprint
-
-
-def due_text(moment: dt.datetime) -> str:
-    return beijing(moment, milliseconds=False)

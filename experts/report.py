@@ -26,13 +26,6 @@ from ggzy_core.canonical import canonical
 log = logging.getLogger(__name__)
 
 
-def _criteria(evaluation: Evaluation) -> list[summary_rules.Criterion]:
-    return [
-        summary_rules.Criterion(maximum=item.maximum, weight=item.weight)
-        for item in evaluation.criteria.order_by("order")
-    ]
-
-
 def summarize(evaluation: Evaluation) -> summary_rules.Summary:
     """The summary of the scores as they stand (the leader's conclusion fixes it)."""
     criteria = list(evaluation.criteria.order_by("order"))
@@ -60,7 +53,9 @@ def summarize(evaluation: Evaluation) -> summary_rules.Summary:
         )
     return summary_rules.summarize(
         method=evaluation.method,
-        criteria=_criteria(evaluation),
+        criteria=[
+            summary_rules.Criterion(maximum=item.maximum, weight=item.weight) for item in criteria
+        ],
         members=len(members),
         bids=bids,
     )

@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from accounts.models import Organisation, Person, Role
+from accounts.second_factor import confirmed_device
 from ggzy import signing
 from tests import tools
 from tests.factories import OrganisationFactory, PersonFactory
@@ -144,6 +146,18 @@ def client_for(person: Person) -> Client:
     client = Client()
     client.force_login(person)
     return client
+
+
+def pass_second_factor(client: Client, person: Person) -> bool:
+    """Mark the client's session as past the second factor when ``person`` has a confirmed
+    authenticator (what ``django_otp.login`` does after a right code); False if none."""
+    device = confirmed_device(person)
+    if device is None:
+        return False
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return True
 
 
 def api_client_for(person: Person) -> APIClient:

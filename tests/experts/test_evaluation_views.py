@@ -18,7 +18,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
 from pypdf import PdfReader
 from reportlab.pdfgen.canvas import Canvas
 
@@ -30,7 +29,7 @@ from experts.models import EvaluationStatus, Query, Score
 from ggzy_core.evaluation import report_message
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import bidders, section  # noqa: F401
-from tests.conftest import client_for
+from tests.conftest import client_for, pass_second_factor
 from tests.experts.evaluation_world import AGREED_POINTS, Committee, committee, elect, score_all
 from tests.realtime.conftest import Opening, eager_celery, opening  # noqa: F401
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
@@ -45,11 +44,10 @@ def state(opening: Opening) -> Committee:  # noqa: F811
 
 def verified(person: Person) -> Client:
     """A browser session of an expert who passed the second factor."""
-    device = confirmed_device(person) or enrol_confirmed(person)
+    if confirmed_device(person) is None:
+        enrol_confirmed(person)
     client = client_for(person)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    pass_second_factor(client, person)
     return client
 
 

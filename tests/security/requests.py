@@ -10,10 +10,9 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import Person
-from accounts.second_factor import confirmed_device
+from tests.conftest import pass_second_factor
 from tests.security.routes import Route
 
 ALLOW, REFUSED, DENY, HIDDEN = "A", "R", "D", "N"
@@ -71,11 +70,7 @@ class Caller:
         self.client = Client(raise_request_exception=False, REMOTE_ADDR="192.0.2.10")
         if person is not None:
             self.client.force_login(person)
-            device = confirmed_device(person)
-            if device is not None:  # an expert who passed the second factor this session
-                session = self.client.session
-                session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-                session.save()
+            pass_second_factor(self.client, person)  # an expert with an authenticator
         self.cookies = {name: morsel.value for name, morsel in self.client.cookies.items()}
 
     def send(self, method: str, path: str) -> Any:

@@ -8,11 +8,10 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import Person
-from accounts.second_factor import confirmed_device
 from config.asgi import application
+from tests.conftest import pass_second_factor
 from tests.security import matrix
 from tests.security.conftest import MakeWorld
 from tests.security.routes import websocket_routes
@@ -32,11 +31,7 @@ def connects(person: Person | None, path: str) -> str:
     if person is not None:
         client = Client()
         client.force_login(person)
-        device = confirmed_device(person)
-        if device is not None:  # the expert passed the second factor in this session
-            stored = client.session
-            stored[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            stored.save()
+        pass_second_factor(client, person)  # an expert with an authenticator
         session = client.cookies[settings.SESSION_COOKIE_NAME].value
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session}".encode()))
 
