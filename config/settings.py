@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "deposits",
     "experts",
     "realtime",
+    "supervision.alerts",
+    "supervision.complaints",
 ]
 
 MIDDLEWARE = [

@@ -22,19 +22,8 @@ Before the deadline no cell may let anyone but the bidder's organisation learn o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-Stages = tuple[str, str, str]
-
-
-@dataclass(frozen=True)
-class Row:
-    cells: dict[str, Stages]  # method → (before, opening, closed)
-
-
-def same(cells: str) -> Stages:
-    return (cells, cells, cells)
-
+from tests.security import matrix_alerts, matrix_complaints, matrix_credit, matrix_portal
+from tests.security.cells import Row, Stages, same
 
 ROWS: dict[str, Row] = {
     "/admin/(?P<url>.*)$": Row({"GET": same("DDDDDNDDN"), "POST": same("DDDDDNDDN")}),
@@ -751,6 +740,10 @@ ROWS: dict[str, Row] = {
     "trading:section": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
     "trading:section_new": Row({"GET": same("DNNANDDND"), "POST": same("DNNANDDND")}),
 }
+
+# The supervision side's routes, each part's rows kept beside its world.
+for _part in (matrix_alerts, matrix_complaints, matrix_credit, matrix_portal):
+    ROWS.update(_part.ROWS)
 
 # Halls are public [E29]: everyone may watch; a section that does not exist (or is a draft)
 # has no hall anyone can find.

@@ -13,6 +13,7 @@ from accounts.models import Organisation
 from accounts.services import CENTRE_STAFF_GROUP
 from supervision.admin import opaque_id
 from supervision.models import LedgerCheckpoint, LedgerEntry
+from tests.security import alerts_world, complaints_world, credit_world
 from tests.security.world import MISSING_ID, World
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -164,6 +165,10 @@ def admin_model(key_or_pattern: str) -> str | None:
         ):
             return model
     return None
+
+
+for _part in (alerts_world, complaints_world, credit_world):
+    ROUTE_OBJECTS.update(_part.OBJECTS)
 
 
 def kwargs_for(key: str, pattern: str, world: World) -> dict[str, Any]:

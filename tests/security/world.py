@@ -29,7 +29,13 @@ from supervision import ledger
 from supervision.models import LedgerCheckpoint, LedgerEntry
 from tests.bidding.conftest import Bidder, make_bidder, seal_bid, upload_whole
 from tests.factories import OrganisationFactory, PersonFactory
-from tests.security import deposits_world, experts_world
+from tests.security import (
+    alerts_world,
+    complaints_world,
+    credit_world,
+    deposits_world,
+    experts_world,
+)
 from tests.trading.conftest import Holders, section_fields, upload
 from trading import chronograph, documents, objections, services
 from trading.models import DocumentObjection, Project, Section, TenderDocument
@@ -124,7 +130,15 @@ def _other_section(holders: Holders, other: Organisation) -> Section:
     return services.section_create(project=project, actor=person, **section_fields())
 
 
-def build(
+def build(stage: str, **parts: Any) -> World:
+    """The world at ``stage`` (see ``_build``) with the supervision side's objects added."""
+    world = _build(stage, **parts)
+    for part in (credit_world, complaints_world, alerts_world):
+        part.add(world)
+    return world
+
+
+def _build(
     stage: str,
     *,
     section: Section,
