@@ -158,3 +158,116 @@ class OrganisationKey(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Keys are retired, never deleted / 密钥只能停用，不能删除")
+
+
+# --- Credit records (信用记录, issue 11) ----------------------------------------------------
+# Penalties and bad behaviour on record, per organisation or person; docs/credit.md. The
+# services in accounts/credit.py enter and revoke them; nothing edits or deletes one.
+
+
+class CreditKind(models.TextChoices):
+    PENALTY = "penalty", _("Administrative penalty")  # 行政处罚
+    BAD_BEHAVIOUR = "bad_behaviour", _("Bad behaviour")  # 不良行为记录
+    DISHONEST = "dishonest", _("Dishonest (serious)")  # 失信（严重失信主体名单、失信被执行人）
+
+
+class CreditBar(models.TextChoices):
+    """What the record bars while in force."""
+
+    NONE = "none", _("Nothing (on record only)")
+    # [L53, L54, R67, R68]: barred from bidding in tenders that must be tendered.
+    BIDDING = "bidding", _("Bidding")
+    # [R71, R72, P12]: barred from evaluation committees.
+    EVALUATING = "evaluating", _("Acting as an evaluation expert")
+
+
+class CreditSource(models.TextChoices):
+    DECISION = "decision", _("Decision of a supervising department")
+    COURT = "court", _("People's court (judgment debtors list)")
+    LIST = "list", _("Imported credit list")
+
+
+class CreditRecord(models.Model):
+    """A penalty or bad behaviour on record, of exactly one organisation or one person, for a
+    period. Never edited or deleted: a correction revokes it (with a reason) and enters a
+    new one that names it (``corrects``); each step is ledgered."""
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        null=True,
+        blank=True,
+    )
+    person = models.ForeignKey(
+        Person,
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="credit_records",
+        null=True,
+        blank=True,
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=CreditKind.choices)
+    bars = models.CharField(_("bars"), max_length=12, choices=CreditBar.choices)
+    source = models.CharField(_("source"), max_length=12, choices=CreditSource.choices)
+    authority = models.CharField(_("decided by"), max_length=200)
+    decision_number = models.CharField(_("decision number"), max_length=100)
+    decided_on = models.DateField(_("decided on"))
+    reason = models.TextField(_("reason"), max_length=2000)
+    starts_on = models.DateField(_("in force from"))
+    ends_on = models.DateField(_("in force until"))
+    # Only organisations' records may be published [R79]; a person's is personal data.
+    public = models.BooleanField(_("published on the dishonest list"), default=False)
+    entered_by = models.ForeignKey(
+        Person, verbose_name=_("entered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField(_("entered at"))
+    # The SM3 of the file a record was imported from (blank: entered by hand).
+    import_sm3 = models.CharField(_("imported from (file SM3)"), max_length=64, blank=True)
+    corrects = models.OneToOneField(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        related_name="corrected_by",
+        null=True,
+        blank=True,
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        Person,
+        verbose_name=_("revoked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("credit record")
+        verbose_name_plural = _("credit records")
+        ordering = ["-decided_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(organisation__isnull=False, person__isnull=True)
+                | Q(organisation__isnull=True, person__isnull=False),
+                name="credit_record_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="credit_record_forward"
+            ),
+            models.CheckConstraint(
+                condition=Q(public=False) | Q(person__isnull=True),
+                name="credit_record_person_never_public",
+            ),
+        ]
+        indexes = [models.Index(fields=["ends_on", "starts_on"], name="credit_record_period")]
+
+    def __str__(self) -> str:
+        return f"{self.decision_number} ({self.kind})"
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(
+            "Credit records are revoked, never deleted / 信用记录只能撤销，不能删除"
+        )

@@ -238,10 +238,34 @@ CELERY_BEAT_SCHEDULE = {
         "task": "deposits.tasks.check_books",
         "schedule": env.int("CHECK_BOOKS_SECONDS", default=86400),
     },
+    "complaints-clocks": {
+        "task": "supervision.complaints.tasks.sweep_clocks",
+        "schedule": env.int("COMPLAINTS_SWEEP_SECONDS", default=900),
+    },
     "ledger-checkpoint": {
         "task": "supervision.tasks.ledger_checkpoint",
         "schedule": env.int("LEDGER_CHECKPOINT_SECONDS", default=300),
     },
+    "alerts-sweep": {
+        "task": "supervision.alerts.tasks.sweep",
+        "schedule": env.int("ALERTS_SWEEP_SECONDS", default=900),
+    },
+}
+
+# The collusion rules' thresholds (supervision/alerts/thresholds.py, docs/alerts.md: each
+# with its default and why). Strings so that decimals stay exact.
+ALERT_THRESHOLDS = {
+    "sweep_days": env.int("ALERT_SWEEP_DAYS", default=30),
+    "last_seconds": env.int("ALERT_LAST_SECONDS", default=60),
+    "price_pattern_tolerance": env.str("ALERT_PRICE_PATTERN_TOLERANCE", default="0.005"),
+    "price_pattern_min_bids": env.int("ALERT_PRICE_PATTERN_MIN_BIDS", default=3),
+    "near_ceiling_band": env.str("ALERT_NEAR_CEILING_BAND", default="0.01"),
+    "near_ceiling_count": env.int("ALERT_NEAR_CEILING_COUNT", default=3),
+    "cobid_min_sections": env.int("ALERT_COBID_MIN_SECTIONS", default=3),
+    "cobid_min_share": env.str("ALERT_COBID_MIN_SHARE", default="0.8"),
+    "cobid_lookback_days": env.int("ALERT_COBID_LOOKBACK_DAYS", default=365),
+    "score_deviation": env.str("ALERT_SCORE_DEVIATION", default="0.20"),
+    "identical_file_min_bytes": env.int("ALERT_IDENTICAL_FILE_MIN_BYTES", default=1024),
 }
 
 # --- Storage ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 
+from accounts import credit
 from accounts.models import Person
 from experts import seats as calling
 from experts.models import (
@@ -268,9 +269,10 @@ def eligible(
 
     Eligible: active, eight years of practice by the evaluation day [L37], the specialty or
     one below it, not unavailable that day. Avoided [P12, R46], each with its first reason:
-    a penalty in force, works for a bidder or the tenderee, staff of a supervising
-    department, a declared relationship with a bidder or the tenderee, sat for the same
-    tenderee lately. One query a need: the avoidance facts come with each candidate."""
+    a penalty in force, a credit record barring the person from evaluating [R71], works for
+    a bidder or the tenderee, staff of a supervising department, a declared relationship
+    with a bidder or the tenderee, sat for the same tenderee lately. One query a need: the
+    avoidance facts come with each candidate."""
     day = draw.evaluation_on
     tenderee = draw.section.project.tenderee.credit_code
     bidders: set[str] = set()
@@ -281,6 +283,12 @@ def eligible(
     penalties = dict(
         Penalty.objects.filter(in_force, imposed_on__lte=day).values_list("expert", "authority")
     )
+    # A credit record on the expert's person that bars evaluating, in force that day [R71].
+    barred = credit.barred_from_evaluating(on=day)
+    recorded = {
+        pk: f"{barred[person].authority} {barred[person].decision_number}"
+        for pk, person in Expert.objects.filter(person_id__in=barred).values_list("pk", "person")
+    }
     related = {
         pk: f"{kind} {code}"
         for pk, kind, code in Relationship.objects.filter(
@@ -306,7 +314,7 @@ def eligible(
         practice_since__lte=day.year - MIN_YEARS_OF_PRACTICE,
     )
     supervising = set(settings.EXPERT_SUPERVISING_DEPARTMENTS)
-    facts = penalties.keys() | related.keys() | cooled.keys()
+    facts = penalties.keys() | recorded.keys() | related.keys() | cooled.keys()
     through = Expert.specialties.through
     # The region is read only for a cross-region rule (a column less for every other draw).
     fields = ("pk", "number", "employer_credit_code", *(("region",) if draw.outside_min else ()))
@@ -329,6 +337,7 @@ def eligible(
             reason = _avoidance(
                 employer,
                 penalties.get(pk),
+                recorded.get(pk),
                 related.get(pk),
                 cooled.get(pk),
                 tenderee,
@@ -351,6 +360,7 @@ def eligible(
 def _avoidance(
     employer: str,
     penalty: str | None,
+    recorded: str | None,
     related: str | None,
     cooled: str | None,
     tenderee: str,
@@ -360,6 +370,8 @@ def _avoidance(
     """The first reason to avoid a candidate, with its detail; None to keep them."""
     if penalty is not None:
         return AvoidanceReason.PENALTY, penalty
+    if recorded is not None:
+        return AvoidanceReason.CREDIT_RECORD, recorded
     if employer and employer in bidders:
         return AvoidanceReason.EMPLOYER_BIDDER, employer
     if employer and employer == tenderee:

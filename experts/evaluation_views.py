@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import credit
 from accounts.models import Person, Role
 from accounts.second_factor import verified_expert_required
 from experts import access, profile, progress, report, scoring, watermark
@@ -79,8 +80,12 @@ def _workspace(evaluation: Evaluation, member: Member) -> dict[str, Any]:
         (score.bid_id, score.criterion_id): score for score in member.scores.all()
     }
     rejected = {rejection.bid_id: rejection for rejection in member.rejections.all()}
+    evaluated = list(evaluation.bids.order_by("number").select_related("organisation"))
+    # The bidders' credit records in force today: the committee weighs them when it checks
+    # the qualifications [R51(3)] (docs/credit.md); members see them, nobody edits them here.
+    records = credit.in_force_of_organisations({bid.organisation_id for bid in evaluated})
     bids = []
-    for bid in evaluation.bids.order_by("number").select_related("organisation"):
+    for bid in evaluated:
         bids.append(
             {
                 "bid": bid,
@@ -88,6 +93,7 @@ def _workspace(evaluation: Evaluation, member: Member) -> dict[str, Any]:
                 "rows": [(item, mine.get((bid.pk, item.pk))) for item in criteria],
                 "rejection": rejected.get(bid.pk),
                 "queries": bid.queries.order_by("asked_at"),
+                "credit": records.get(bid.organisation_id, []),
             }
         )
     return {

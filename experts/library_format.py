@@ -7,14 +7,11 @@ row (Excel) number, so every refusal can say where it is.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
-from openpyxl import load_workbook
-
-from ggzy.errors import DomainError, not_utf8
+from ggzy import tabular
+from ggzy.errors import DomainError
 
 COLUMNS = (
     "number",
@@ -44,57 +41,7 @@ def read(path: Path) -> Iterator[Row]:
             code="too_large",
             field="file",
         )
-    if path.suffix.lower() == ".xlsx":
-        return _rows(_xlsx(path))
-    if path.suffix.lower() == ".csv":
-        return _rows(_csv(path))
-    raise DomainError(
-        "只接受 .csv 或 .xlsx 文件 / Only .csv and .xlsx files can be imported",
-        code="invalid",
-        field="file",
-    )
-
-
-def _csv(path: Path) -> Iterator[tuple[int, list[str]]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise not_utf8(exc) from exc
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as exc:
-        raise DomainError(
-            f"CSV 第 {reader.line_num} 行格式错误：{exc} / Malformed CSV at line "
-            f"{reader.line_num}: {exc}",
-            code="invalid",
-            field="file",
-        ) from exc
-
-
-def _xlsx(path: Path) -> Iterator[tuple[int, list[str]]]:
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is no workbook
-        raise DomainError(
-            "无法读取该 Excel 文件，请另存为 .xlsx / The Excel file cannot be read: save it as "
-            ".xlsx and import it again",
-            code="invalid",
-            field="file",
-        ) from exc
-    try:
-        sheet = book.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, ["" if value is None else _cell(value) for value in values]
-    finally:
-        book.close()
-
-
-def _cell(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # Excel keeps 2005 as 2005.0
-    return str(value)
+    return _rows(tabular.cells(path.read_bytes(), path.name))
 
 
 def _rows(cells: Iterator[tuple[int, list[str]]]) -> Iterator[Row]:

@@ -231,6 +231,8 @@ class DrawNeed(models.Model):
 
 class AvoidanceReason(models.TextChoices):
     PENALTY = "penalty", _("A penalty in tendering is in force [P12]")
+    # A credit record barring the expert's person from evaluating (accounts.credit).
+    CREDIT_RECORD = "credit_record", _("A credit record bars evaluating [R71, P12]")
     EMPLOYER_BIDDER = "employer_bidder", _("Works for a bidder [P12, R46]")
     EMPLOYER_TENDEREE = "employer_tenderee", _("Works for the tenderee [P12, R46]")
     RELATIONSHIP = "relationship", _("Declared a relationship with a bidder or the tenderee [P12]")

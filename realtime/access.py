@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accounts import credit_access
 from accounts.models import Role
 from deposits import access as deposits_access
 from realtime.models import Hall
@@ -48,6 +49,14 @@ def sees_deposits(user: Any, hall: Hall) -> bool:
     """Every bidder's deposit state in the bidder list: the host, the regulator and the
     tenderee (agency), once the deadline has passed (deposits.access decides)."""
     return deposits_access.sees_section(user, hall.section)
+
+
+def sees_credit(user: Any, hall: Hall) -> bool:
+    """The bidders' credit records in force, as a badge in the bidder list: the host and
+    the regulator, if accounts.credit_access lets them read records in force (centre staff
+    and regulators; not a superuser). Bidders, the tenderee and the public do not: the
+    public dishonest list is where the public reads them (docs/credit.md)."""
+    return (is_host(user, hall) or is_regulator(user, hall)) and credit_access.reads_in_force(user)
 
 
 def answers_objections(user: Any, hall: Hall) -> bool:

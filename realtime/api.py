@@ -90,6 +90,18 @@ class HallBidderSerializer(serializers.Serializer):
         help_text="only for the host, the regulator and the tenderee (every row) and for a "
         "bidder (its own row)",
     )
+    credit = inline_serializer(
+        "HallBidderCreditRecord",
+        {
+            "id": serializers.IntegerField(),
+            "kind": serializers.CharField(help_text="accounts.models.CreditKind"),
+            "bars": serializers.CharField(help_text="accounts.models.CreditBar"),
+            "url": serializers.CharField(help_text="the record's page"),
+        },
+        many=True,
+        required=False,
+        help_text="the bidder's credit records in force, only for the host and the regulator",
+    )
 
 
 class ReadingRowSerializer(serializers.Serializer):

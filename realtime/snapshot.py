@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F
+from django.urls import reverse
 
+from accounts import credit
 from deposits import positions
 from ggzy import clock
 from realtime import access, guide, rules
@@ -61,6 +63,37 @@ def with_deposits(hall: Hall, user: Any, bidders: list[dict[str, Any]]) -> list[
     return rows
 
 
+def with_credit(hall: Hall, user: Any, bidders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bidder table with each bidder's credit records in force today (``credit``: the
+    records' kinds, ids and pages) for the host and the regulator only
+    (``access.sees_credit``); everyone else gets the rows unchanged."""
+    if not bidders or not access.sees_credit(user, hall):
+        return bidders
+    owners = {
+        str(bid): owner
+        for bid, owner in hall.openings.values_list("bid_id", "bid__organisation_id")
+    }
+    records = credit.in_force_of_organisations(set(owners.values()))
+    rows = []
+    for row in bidders:
+        found = records.get(owners.get(row["bid"], 0), [])
+        if found:
+            row = {
+                **row,
+                "credit": [
+                    {
+                        "id": record.pk,
+                        "kind": record.kind,
+                        "bars": record.bars,
+                        "url": reverse("credit:record", kwargs={"pk": record.pk}),
+                    }
+                    for record in found
+                ],
+            }
+        rows.append(row)
+    return rows
+
+
 def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
     hall.refresh_from_db()
     section = hall.section
@@ -90,7 +123,7 @@ def snapshot(hall: Hall, user: Any) -> dict[str, Any]:
             if section.price_ceiling is not None
             else None,
         },
-        "bidders": with_deposits(hall, user, statuses(hall)),
+        "bidders": with_credit(hall, user, with_deposits(hall, user, statuses(hall))),
         "reading": hall.reading if shows_reading else None,
         "reading_sm3": hall.reading_sm3 if shows_reading else "",
         "answers": [

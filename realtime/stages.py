@@ -147,6 +147,7 @@ def enter_next(*, hall: Hall, person: Person) -> Hall:
             "只有主持人（交易中心）可以推进开标 / Only the host (the centre) moves the hall on",
             code="forbidden",
         )
+    _refuse_while_suspended(current)
     target = NEXT.get(current.stage)
     if target is None:
         where = guide.where(current)
@@ -156,6 +157,21 @@ def enter_next(*, hall: Hall, person: Person) -> Hall:
     _refuse_cutting_a_window_short(current)
     enter(current, target, actor=person)
     return current
+
+
+def _refuse_while_suspended(hall: Hall) -> None:
+    """While the supervising department has suspended the section to handle a complaint
+    [R62] the host cannot move the hall on (the section's reason names the complaint)."""
+    section = Section.objects.only("suspended_at", "suspended_reason").get(pk=hall.section_id)
+    if section.suspended_at is not None:
+        since = guide.when(section.suspended_at)
+        raise DomainError(
+            f"标段已被监督部门暂停（{since.zh}起：{section.suspended_reason}），开标不能推进；"
+            f"请等待监督部门作出处理决定并恢复标段 [R62] / The supervising department suspended "
+            f"the section ({since.en}: {section.suspended_reason}): the hall cannot move on; "
+            "wait for the department's decision and for it to resume the section [R62]",
+            code="suspended",
+        )
 
 
 def _refuse_cutting_a_window_short(hall: Hall) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from accounts.models import CreditKind
 from deposits.positions import LABELS as DEPOSIT_LABELS
 from ggzy_core.gm.envelope import sheet
 from realtime import access, attendance, guide, stages
@@ -32,6 +33,7 @@ def _labels() -> dict[str, Any]:
         "statuses": {value: str(label) for value, label in OpeningStatus.choices},
         "decisions": {value: str(label) for value, label in Decision.choices},
         "deposits": {state: str(label) for state, label in DEPOSIT_LABELS.items()},
+        "credit": {value: str(label) for value, label in CreditKind.choices},
         "roles": {
             "host": _("Host"),
             "bidder": _("Bidder"),
@@ -81,6 +83,7 @@ def _messages() -> dict[str, str]:
         "col_bidder": _("Bidder"),
         "col_status": _("Status"),
         "col_answer": _("Answer to the reading"),
+        "credit_in_force": _("Credit record in force"),
     }
 
 

@@ -386,3 +386,13 @@ def _jsonable(value: Any) -> Any:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def first_hidden(now: dt.datetime | None = None) -> int | None:
+    """The sequence of the first entry a reading view may not show now (``visible``), or
+    ``None``. A later entry's sequence counts the hidden ones before it, so reading views
+    show no sequence from here on [E21]."""
+    moment = now or clock.now()
+    lifted = LedgerEmbargo.objects.filter(until__lte=moment).values("scope")
+    hidden = LedgerEntry.objects.exclude(embargo="").exclude(embargo__in=lifted)
+    return hidden.order_by("sequence").values_list("sequence", flat=True).first()

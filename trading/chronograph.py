@@ -80,7 +80,11 @@ def register(event: TimeEvent) -> None:
 
 
 def _pending(section: Section) -> tuple[TimeEvent, dt.datetime] | None:
-    """The earliest scheduled event waiting in the section's current status."""
+    """The earliest scheduled event waiting in the section's current status. A suspended
+    section's events wait until it is resumed [R62] (resuming reschedules them; an event
+    whose time passed meanwhile is applied then)."""
+    if section.suspended_at is not None:
+        return None
     scheduled = [
         (event, moment)
         for event in EVENTS

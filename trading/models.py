@@ -123,6 +123,10 @@ class Section(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     # The chronograph's bookmark: the next moment a time event is due (None: nothing pending).
     next_check = models.DateTimeField(_("next check"), null=True, blank=True, db_index=True)
+    # Suspended by the supervising department while a complaint is handled [R62]: no move
+    # but cancellation, no time event, no stage advance in the hall until it is resumed.
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspended_reason = models.CharField(_("suspension reason"), max_length=500, blank=True)
 
     opening_key_pem = models.TextField(_("opening key PEM"), blank=True)
     opening_key_fingerprint = models.CharField(
@@ -139,6 +143,10 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
 
     @property
     def embargo_scope(self) -> str:

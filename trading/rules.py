@@ -37,6 +37,7 @@ PROJECT_CODE_MAX_CHARS = 40  # = Project.code max_length
 NAME_MAX_CHARS = 200  # project, section, document and clarification titles (model max_length)
 EVALUATION_CRITERIA_MAX_CHARS = 20_000
 REASON_MAX_CHARS = 2_000  # a cancellation's or failure's reason
+SUSPENSION_REASON_MAX_CHARS = 500  # = Section.suspended_reason max_length [R62]
 # Objections to the tender documents [R22] and their answers.
 OBJECTION_TEXT_MAX_CHARS = 5_000
 OBJECTION_ANSWER_MAX_CHARS = 10_000

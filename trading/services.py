@@ -1,4 +1,5 @@
-"""Section services: create, publish, cancel. Each is atomic, locked, guarded, ledgered."""
+"""Section services: create, publish, cancel, suspend and resume. Each is atomic, locked,
+guarded, ledgered."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
-from accounts.models import Organisation, OrganisationKind, Person
+from accounts.models import Organisation, OrganisationKind, Person, Role
 from ggzy import clock
 from ggzy.errors import DomainError
 from ggzy_core.gm.envelope import sheet
@@ -28,6 +29,7 @@ from trading.rules import (
     NAME_MAX_CHARS,
     PROJECT_CODE_MAX_CHARS,
     REASON_MAX_CHARS,
+    SUSPENSION_REASON_MAX_CHARS,
     WORKS_DEPOSIT_CAP,
     check_length,
 )
@@ -239,5 +241,99 @@ def section_cancel(*, section: Section, actor: Person, reason: str) -> Section:
     check_length(reason, limit=REASON_MAX_CHARS, field="reason", what_zh="原因", what_en="reason")
     locked = Section.objects.select_for_update().get(pk=section.pk)
     transitions.apply(locked, SectionStatus.CANCELLED, actor=actor, reason=reason)
+    chronograph.reschedule(locked)
+    return locked
+
+
+# Statuses in which nothing is left to suspend: the tender is over.
+NOT_SUSPENDABLE = frozenset(
+    {
+        SectionStatus.DRAFT,
+        SectionStatus.CONTRACTED,
+        SectionStatus.ARCHIVED,
+        SectionStatus.FAILED,
+        SectionStatus.CANCELLED,
+    }
+)
+
+
+def _require_regulator(section: Section, actor: Person) -> None:
+    if not (
+        actor.is_active
+        and actor.role == Role.REGULATOR
+        and actor.organisation_id == section.project.regulator_id
+    ):
+        raise DomainError(
+            "只有本项目的行政监督部门可以暂停或恢复标段 [R62] / Only the project's supervising "
+            "department suspends or resumes a section [R62]",
+            code="forbidden",
+        )
+
+
+@transaction.atomic
+def section_suspend(*, section: Section, actor: Person, reason: str) -> Section:
+    """The supervising department suspends the section while it handles a complaint [R62]:
+    no status moves but cancellation (transitions.apply), no time events (the
+    chronograph), no stage advance in the opening hall, until ``section_resume``."""
+    check_length(
+        reason,
+        limit=SUSPENSION_REASON_MAX_CHARS,
+        field="reason",
+        what_zh="暂停原因",
+        what_en="reason for the suspension",
+        required=True,
+    )
+    locked = Section.objects.select_for_update().select_related("project").get(pk=section.pk)
+    _require_regulator(locked, actor)
+    if locked.suspended_at is not None:
+        raise DomainError(
+            f"标段已于 {locked.suspended_at:%Y-%m-%d %H:%M} UTC 暂停（{locked.suspended_reason}），"
+            "如需改变原因请先恢复 / The section has been suspended since "
+            f"{locked.suspended_at:%Y-%m-%d %H:%M} UTC ({locked.suspended_reason}): resume it "
+            "first to suspend it for another reason",
+            code="conflict",
+        )
+    if locked.status in NOT_SUSPENDABLE:
+        raise DomainError(
+            f"标段处于“{SectionStatus(locked.status).label}”，无可暂停的活动 / The section is "
+            f"{locked.status}: there is no activity left to suspend",
+            code="conflict",
+        )
+    locked.suspended_at = clock.now()
+    locked.suspended_reason = reason
+    locked.save(update_fields=["suspended_at", "suspended_reason"])
+    ledger.append(
+        "trading.section.suspended",
+        actor=actor,
+        target=locked,
+        data={"code": locked.code, "status": locked.status, "reason": reason},
+    )
+    chronograph.reschedule(locked)  # holds its time events: next_check becomes None
+    return locked
+
+
+@transaction.atomic
+def section_resume(*, section: Section, actor: Person, note: str = "") -> Section:
+    """The department lifts the suspension; time events that fell due meanwhile are applied
+    by the next tick (the chronograph's bookmark is set again)."""
+    check_length(
+        note, limit=SUSPENSION_REASON_MAX_CHARS, field="note", what_zh="说明", what_en="note"
+    )
+    locked = Section.objects.select_for_update().select_related("project").get(pk=section.pk)
+    _require_regulator(locked, actor)
+    if locked.suspended_at is None:
+        raise DomainError(
+            "标段未被暂停 / The section is not suspended", code="conflict", field=None
+        )
+    since = locked.suspended_at
+    locked.suspended_at = None
+    locked.suspended_reason = ""
+    locked.save(update_fields=["suspended_at", "suspended_reason"])
+    ledger.append(
+        "trading.section.resumed",
+        actor=actor,
+        target=locked,
+        data={"code": locked.code, "status": locked.status, "since": since, "note": note},
+    )
     chronograph.reschedule(locked)
     return locked

@@ -40,6 +40,17 @@ def apply(
 ) -> None:
     """Move a section the caller has locked, and ledger the move. Raises ``DomainError``."""
     source = section.status
+    if section.suspended_at is not None and target != S.CANCELLED:
+        # Suspended by the supervising department while a complaint is handled [R62]: the
+        # section stays where it is until the department resumes it; only cancellation,
+        # which ends the tender, may still happen.
+        raise DomainError(
+            f"标段已被监督部门暂停（{section.suspended_reason}），暂停期间不能变更状态，请等待监督部门"
+            f"作出处理决定并恢复 [R62] / The section is suspended by the supervising department "
+            f"({section.suspended_reason}): it cannot change status until the department "
+            "decides and resumes it [R62]",
+            code="suspended",
+        )
     if not allowed(source, target):
         raise DomainError(
             f"标段状态不能从“{S(source).label}”变为“{S(target).label}” / "

@@ -291,6 +291,8 @@
     // (host, regulator, tenderee: every row; a bidder: its own row).
     const deposits = state.bidders.some((b) => b.deposit);
     show("bidders-deposit", deposits);
+    const credit = state.bidders.some((b) => b.credit);
+    show("bidders-credit", credit);
     body.replaceChildren(...state.bidders.slice().sort((a, b) => a.sequence - b.sequence).map((b) => {
       const cells = [
         td(b.sequence, "num"),
@@ -305,6 +307,20 @@
           : "—";
         const cell = td(deposit, "deposit");
         if (b.deposit) cell.dataset.depositState = b.deposit.state;
+        cells.push(cell);
+      }
+      // The credit column: records in force, sent only to the host and the regulator.
+      if (credit) {
+        const cell = td(b.credit ? "" : "—", "credit");
+        (b.credit || []).forEach((record, i) => {
+          if (i) cell.appendChild(document.createTextNode(" "));
+          const link = el("a", `${M.credit_in_force}: ${L.credit[record.kind] || record.kind}`, "status credit");
+          link.href = record.url;
+          link.target = "_blank";
+          link.rel = "noopener";
+          link.dataset.creditRecord = record.id;
+          cell.appendChild(link);
+        });
         cells.push(cell);
       }
       const tr = row(cells);

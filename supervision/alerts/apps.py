@@ -9,3 +9,6 @@ class AlertsConfig(AppConfig):
     name = "supervision.alerts"
     label = "alerts"
     verbose_name = _("Supervision alerts")
+
+    def ready(self) -> None:
+        from supervision.alerts import receivers  # noqa: F401  (runs the rules on events)

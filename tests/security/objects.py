@@ -50,6 +50,10 @@ def _evaluated_number(world: World) -> int:
 
 
 ROUTE_OBJECTS: dict[str, Kwargs] = {
+    "supervision:chart": lambda w: {"name": "arrivals"},
+    "supervision:ledger_export": lambda w: {"fmt": "csv"},
+    "supervision:timeline": _code,
+    "supervision:hall": _code,
     "accounts:organisation_edit": _organisation,
     "accounts:people": _organisation,
     "accounts:keys": _organisation,

@@ -135,7 +135,9 @@ def test_an_embargoed_entry_answers_exactly_like_one_that_does_not_exist() -> No
             answers = []
             for object_id in (change_url(hidden).split("/")[-3], missing, "4" * 32, "45"):
                 response = client.get(f"{ENTRIES}{object_id}/{suffix}", follow=True)
-                page = CSRF.sub("", response.content.decode()).replace(f"“{object_id}”", "<id>")
+                # The id the request itself named may be echoed (the 403 page's language
+                # form returns to the same path): it tells nothing the asker did not send.
+                page = CSRF.sub("", response.content.decode()).replace(object_id, "<id>")
                 chain = [
                     (url.replace(object_id, "<id>"), code) for url, code in response.redirect_chain
                 ]

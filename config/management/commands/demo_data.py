@@ -24,7 +24,7 @@ from accounts import second_factor, services
 from accounts.credit_code import with_check_character
 from accounts.models import Organisation, OrganisationKind, Person, Role
 from bidding import services as bidding_services
-from config.management.commands import demo_deposits
+from config.management.commands import demo_deposits, demo_supervision
 from experts import library, library_format
 from experts.evaluation import expert_key_bind
 from experts.models import Expert, Specialty
@@ -60,7 +60,8 @@ ORGANISATIONS = [
     ),
     ("bidder1", "江南建工集团有限公司", "91320100MA1Y00011", OrganisationKind.BIDDER, "王一"),
     ("bidder2", "长江路桥工程有限公司", "91320100MA1Y00022", OrganisationKind.BIDDER, "李二"),
-    ("bidder3", "金陵市政建设有限公司", "91320100MA1Y00033", OrganisationKind.BIDDER, "张三"),
+    # 李二 heads both (demo_supervision: one legal representative, an alert [R34]).
+    ("bidder3", "金陵市政建设有限公司", "91320100MA1Y00033", OrganisationKind.BIDDER, "李二"),
 ]
 # The demo expert library: (username, name, specialty, title, employer, its credit-code
 # prefix (17 chars), years in practice). Exactly five are of DEMO_SPECIALTY (road and
@@ -165,6 +166,9 @@ class Command(BaseCommand):
                 credit_code=with_check_character(prefix),
                 kind=kind,
                 legal_representative=representative,
+                legal_representative_id_number=demo_supervision.REPRESENTATIVE_IDS.get(
+                    username, ""
+                ),
                 admin_username=username,
                 admin_password=DEMO_PASSWORD,
                 admin_display_name=f"{representative}（{name[:4]}）",
@@ -174,6 +178,9 @@ class Command(BaseCommand):
             assert person.organisation is not None  # nosec B101 # narrows the type for mypy
             self._bind_demo_key(person, person.organisation, key_dir / f"{username}.pem")
         self._publish_demo_section()
+        first = Section.objects.filter(project__code=DEMO_PROJECT).order_by("pk").first()
+        if first is not None:
+            demo_supervision.complain_about_the_documents(first)
         self._demo_library(key_dir)
 
     def _demo_library(self, key_dir: Path) -> None:
