@@ -12,58 +12,20 @@ entry's id answers exactly like one that does not exist. The operators' tools
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.contrib.admin.views.main import ChangeList
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
 from supervision import ledger
 from supervision.models import LedgerCheckpoint, LedgerEntry
+from supervision.opaque_ids import opaque_id, sequence_of
 
-_KIND: dict[type[models.Model], bytes] = {
-    LedgerEntry: b"entry\0\0\0",
-    LedgerCheckpoint: b"checkpt\0",
-}
-
-
-@functools.cache
-def _cipher(secret: str) -> Cipher[modes.ECB]:
-    mac = hmac.HMAC(secret.encode(), hashes.SM3())
-    mac.update(b"ggzy ledger admin object ids")
-    # One block per id: ECB of a single block is the block cipher itself, a keyed
-    # permutation (no data is encrypted here, only a number is made unguessable).
-    key = mac.finalize()[:16]
-    return Cipher(algorithms.SM4(key), modes.ECB())  # noqa: S305  # nosec B305
-
-
-def opaque_id(model: type[models.Model], sequence: int) -> str:
-    block = _KIND[model] + sequence.to_bytes(8, "big")
-    encryptor = _cipher(settings.SECRET_KEY).encryptor()
-    return (encryptor.update(block) + encryptor.finalize()).hex()
-
-
-def sequence_of(model: type[models.Model], object_id: str) -> int | None:
-    """The sequence behind an opaque id, or ``None`` for anything that is not one."""
-    try:
-        raw = bytes.fromhex(object_id)
-    except ValueError:
-        return None
-    if len(raw) != 16:
-        return None
-    decryptor = _cipher(settings.SECRET_KEY).decryptor()
-    block = decryptor.update(raw) + decryptor.finalize()
-    if block[:8] != _KIND[model]:
-        return None
-    return int.from_bytes(block[8:], "big")
+__all__ = ["change_url", "opaque_id", "sequence_of"]
 
 
 def change_url(obj: LedgerEntry | LedgerCheckpoint) -> str:

@@ -75,6 +75,9 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": section.documents.all(),
         "clarifications": section.clarifications.all(),
         "objections": section.objections.select_related("organisation"),
+        # An objector is a company interested in the section: named, like the downloads,
+        # only once the deadline has passed [E21, L22].
+        "shows_objectors": downloads is not None,
         "downloads": downloads,
         "document_form": DocumentForm(),
         "clarification_form": ClarificationForm(),

@@ -63,6 +63,8 @@ def objection_raise(*, section: Section, actor: Person, text: str) -> DocumentOb
         actor=actor,
         target=objection,
         data={"section": locked.code, "answer_due": objection.answer_due},
+        # Who objects is interested in the section: hidden until the deadline [E21, L22].
+        embargo=locked.embargo_scope,
     )
     return objection
 
@@ -93,6 +95,7 @@ def objection_answer(
         actor=actor,
         target=locked,
         data={"section": locked.section.code, "late": late},
+        embargo=locked.section.embargo_scope,  # its target names the objector's objection
     )
     Notification.objects.create(
         organisation=locked.organisation,

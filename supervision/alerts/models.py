@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Organisation, Person
 from trading.models import Section
@@ -45,7 +46,7 @@ class RuleCode(models.TextChoices):
 class AlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
     INVESTIGATING = "investigating", _("Investigating")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case", "Closed")  # 结案, not the deadline's 已截止
 
 
 class Alert(models.Model):

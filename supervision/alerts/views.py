@@ -10,19 +10,19 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.models import Person
 from ggzy.errors import DomainError
-from supervision import readings
+from supervision import opaque_ids, readings
 from supervision.alerts import access, workflow
 from supervision.alerts.forms import AlertFilterForm, ConclusionForm, NoteForm
 from supervision.alerts.models import Alert, AlertStatus
+from supervision.models import LedgerEntry
 
 LIST_LIMIT = 200
-LEDGER_PATH = "/supervision/ledger/"  # the portal's ledger search, until its route exists
 
 # Open first, then under investigation, then closed.
 _STATUS_ORDER = Case(
@@ -40,11 +40,9 @@ def _person(request: HttpRequest) -> Person:
 
 def ledger_url(sequence: int) -> str:
     """A link to one ledger entry in the portal's ledger search."""
-    try:
-        base = reverse("supervision:ledger")
-    except NoReverseMatch:
-        base = LEDGER_PATH
-    return f"{base}?sequence={int(sequence)}"
+    base = reverse("supervision:ledger")
+    # By its link id, not its number: a number counts the hidden entries before it [E21].
+    return f"{base}?entry={opaque_ids.opaque_id(LedgerEntry, int(sequence))}"
 
 
 @login_required

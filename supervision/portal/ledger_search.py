@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Person
 from ggzy import clock
-from supervision import ledger
+from supervision import ledger, opaque_ids
 from supervision.models import LedgerEntry
 from supervision.portal import section_entries
 from trading.models import Section
@@ -70,6 +70,16 @@ class LedgerFilter(forms.Form):
     )
     address = forms.GenericIPAddressField(label=_("Network address"), required=False)
     sequence = forms.IntegerField(label=_("Entry number"), min_value=1, required=False)
+    # An entry's link id (supervision.opaque_ids): names one entry without counting any.
+    entry = forms.RegexField(
+        label=_("Entry link id"),
+        regex=r"^[0-9a-f]{32}$",
+        max_length=32,
+        required=False,
+        error_messages={
+            "invalid": _("An entry's link id is 32 characters 0-9 and a-f: copy it whole.")
+        },
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -119,6 +129,9 @@ def search(filters: dict[str, Any], *, now: dt.datetime | None = None) -> QueryS
             # Asking for a number past a hidden entry would tell hidden numbers apart.
             return entries.none()
         entries = entries.filter(sequence=sequence)
+    if entry := filters.get("entry"):
+        # A hidden entry's id finds nothing, as one that does not exist (visible, above).
+        entries = entries.filter(sequence=opaque_ids.sequence_of(LedgerEntry, entry) or 0)
     return entries.order_by("-sequence")
 
 

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from ggzy import clock
 from realtime.models import Hall
-from supervision import ledger, readings
+from supervision import ledger, opaque_ids, readings
+from supervision.models import LedgerEntry
 from supervision.portal import (
     access,
     charts,
@@ -95,7 +96,12 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(entries, PAGE).get_page(request.GET.get("page"))
     hidden = ledger.first_hidden()
     rows = [
-        (entry, ledger_search.shown_sequence(entry, hidden), timeline.label_of(entry.action))
+        (
+            entry,
+            ledger_search.shown_sequence(entry, hidden),
+            timeline.label_of(entry.action),
+            opaque_ids.opaque_id(LedgerEntry, entry.sequence),
+        )
         for entry in page
     ]
     readings.viewed(

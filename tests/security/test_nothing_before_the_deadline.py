@@ -37,6 +37,8 @@ VOLATILE = [
     # unreadable without the key; which row has which id says nothing about hidden ones.
     re.compile(rb"(?<=/admin/supervision/ledgerentry/)[0-9a-f]{32}"),
     re.compile(rb"(?<=/admin/supervision/ledgercheckpoint/)[0-9a-f]{32}"),
+    # The portal's links to single entries: the same keyed permutation (opaque_ids.py).
+    re.compile(rb"(?<=\?entry=)[0-9a-f]{32}"),
 ]
 
 

@@ -2,9 +2,12 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
+from django.urls import reverse
 
 from accounts.models import Person
 from ggzy.errors import DomainError
+from supervision import ledger
 from supervision.models import LedgerEntry
 from tests.tools import nothing_changes
 from trading import objections
@@ -53,3 +56,24 @@ def test_an_answer_is_recorded_notified_and_marked_late_after_three_days(
         pytest.raises(DomainError, match="answered"),
     ):
         objections.objection_answer(objection=objection, actor=tenderee, answer="again")
+
+
+def test_who_objected_stays_hidden_from_the_tenderee_and_the_ledger_until_the_deadline(
+    published: Section, owner: Person, tenderee: Person
+) -> None:
+    """An objection names a company interested in the section; before the deadline nobody
+    may learn who means to bid [E21, L22]."""
+    with time_machine.travel(published.documents_from, tick=False):
+        objections.objection_raise(section=published, actor=owner, text="工期不合理")
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(tenderee)
+        page = client.get(reverse("trading:manage", args=[published.pk])).content.decode()
+        assert owner.organisation is not None
+        assert owner.organisation.name not in page
+        assert "A potential bidder (hidden until the bid deadline)" in page
+        assert not ledger.visible().filter(action="trading.objection.raised").exists()
+    with time_machine.travel(published.bid_deadline, tick=False):
+        client.force_login(tenderee)  # the session of weeks ago has expired
+        page = client.get(reverse("trading:manage", args=[published.pk])).content.decode()
+        assert owner.organisation.name in page
+        assert ledger.visible().filter(action="trading.objection.raised").exists()

@@ -41,7 +41,7 @@ class Finding:
 def counting_bids(section: Section) -> list[Bid]:
     """The bids that count: received and live. A replaced bid was superseded by its
     bidder's later one [E27] and a withdrawn one left the competition; neither is compared
-    (decisions-alerts.md)."""
+    (docs/decisions.md, 103)."""
     return list(
         Bid.objects.filter(section=section, status=BidStatus.RECEIVED)
         .select_related("organisation")

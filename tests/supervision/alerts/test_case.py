@@ -15,6 +15,7 @@ from ggzy.errors import DomainError
 from supervision.alerts import runner, selectors, workflow
 from supervision.alerts.models import Alert, AlertStatus, AlertStep, RuleCode
 from supervision.models import LedgerEntry
+from supervision.opaque_ids import opaque_id
 from tests.factories import OrganisationFactory, PersonFactory
 from tests.supervision.alerts.conftest import company, make_bid, open_bid
 from trading.models import Section
@@ -36,7 +37,7 @@ def alert(opened: Section) -> Alert:
 
 
 def client_of(person: Person) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the assertions read the English strings
     client.force_login(person)
     return client
 
@@ -100,7 +101,9 @@ def test_the_regulator_sees_the_alert_with_its_evidence(alert: Alert, regulator:
     body = page.content.decode()
     assert "甲建设有限公司" in body and "No. 1" in body and "No. 2" in body
     for sequence in alert.evidence["ledger"]:
-        assert f"/supervision/ledger/?sequence={sequence}" in body
+        link = opaque_id(LedgerEntry, sequence)
+        assert f"/supervision/ledger/?entry={link}" in body
+        assert f"?sequence={sequence}" not in body  # a number would count hidden entries
     for bid in alert.evidence["bids"]:
         assert bid["id"] not in body  # bids by their number, never their opaque id
     assert "csrfmiddlewaretoken" in body and "/investigate/" in body

@@ -19,7 +19,7 @@ HIDDEN = b"A potential bidder (hidden until the bid deadline)"
 
 
 def client_for(person: Person) -> Client:
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")  # the assertions read the English strings
     client.force_login(person)
     return client
 

@@ -15,6 +15,7 @@ def person(world: World, role: str) -> Person:
 
 
 def signed_in(world: World, role: str = "regulator") -> Client:
-    client = Client()
+    """Pages in English: the assertions read the English source strings."""
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(person(world, role))
     return client

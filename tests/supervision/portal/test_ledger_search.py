@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from supervision import ledger
 from supervision.models import LedgerEntry
+from supervision.opaque_ids import opaque_id
 from tests.security.conftest import MakeWorld
 from tests.security.world import World
 from tests.supervision.portal.people import person, signed_in
@@ -34,7 +35,7 @@ def test_before_the_deadline_a_search_by_section_shows_no_bid(world_at: MakeWorl
     world = world_at("before")
     response = regulator(world).get(reverse("supervision:ledger"), {"section": world.section.code})
     assert response.status_code == 200
-    actions = [entry.action for entry, _number, _label in response.context["rows"]]
+    actions = [entry.action for entry, _number, _label, _link in response.context["rows"]]
     assert "trading.section.created" in actions
     assert not any(action.startswith("bidding.") for action in actions)
 
@@ -49,12 +50,12 @@ def test_after_the_deadline_the_sections_bids_are_found_with_their_addresses(
     )
     rows = response.context["rows"]
     assert len(rows) == 3
-    assert {entry.target_id for entry, _n, _l in rows} >= {str(world.bid.pk)}
+    assert {entry.target_id for entry, _n, _l, _k in rows} >= {str(world.bid.pk)}
     address = rows[0][0].network_address
     by_address = regulator(world).get(
         reverse("supervision:ledger"), {"address": address, "action": "bidding."}
     )
-    assert all(entry.network_address == address for entry, _n, _l in by_address.context["rows"])
+    assert all(entry.network_address == address for entry, _n, _l, _k in by_address.context["rows"])
 
 
 def test_numbers_that_would_count_hidden_entries_are_not_shown_nor_searchable(
@@ -66,13 +67,13 @@ def test_numbers_that_would_count_hidden_entries_are_not_shown_nor_searchable(
     later = ledger.append("tests.something.visible")
     client = regulator(world)
     page = client.get(reverse("supervision:ledger"), {"action": "tests."})
-    ((entry, number, _label),) = page.context["rows"]
+    ((entry, number, _label, _link),) = page.context["rows"]
     assert entry.sequence == later.sequence and number is None
     assert f">{later.sequence}<" not in page.content.decode()
     by_number = client.get(reverse("supervision:ledger"), {"sequence": later.sequence})
     assert by_number.context["rows"] == []
     early = client.get(reverse("supervision:ledger"), {"sequence": 1})
-    assert [number for _e, number, _l in early.context["rows"]] == [1]
+    assert [number for _e, number, _l, _k in early.context["rows"]] == [1]
 
 
 def test_a_search_is_ledgered_with_its_filters(world_at: MakeWorld) -> None:
@@ -110,3 +111,20 @@ def test_an_unknown_export_format_is_not_found(world_at: MakeWorld) -> None:
     world = world_at("before")
     response = regulator(world).get(reverse("supervision:ledger_export", args=["xml"]))
     assert response.status_code == 404
+
+
+def test_an_entry_is_found_by_its_link_id_and_a_hidden_one_is_not(world_at: MakeWorld) -> None:
+    world = world_at("before")
+    client = regulator(world)
+    shown = LedgerEntry.objects.filter(action="trading.section.created").first()
+    hidden = LedgerEntry.objects.filter(action="bidding.bid.received").first()
+    assert shown is not None and hidden is not None
+    found = client.get(
+        reverse("supervision:ledger"), {"entry": opaque_id(LedgerEntry, shown.sequence)}
+    )
+    assert [entry for entry, _n, _l, _k in found.context["rows"]] == [shown]
+    sealed = client.get(
+        reverse("supervision:ledger"), {"entry": opaque_id(LedgerEntry, hidden.sequence)}
+    )
+    assert sealed.context["rows"] == []
+    assert "bidding.bid.received" not in sealed.content.decode()
