@@ -3,6 +3,7 @@ and the case actions (POST). Every page asks supervision.alerts.access first."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -87,12 +88,22 @@ def _evidence(alert: Alert) -> dict[str, Any]:
     return {
         "bids": bids,
         "documents": evidence.get("documents", []),
-        "values": sorted(values.items()) if isinstance(values, dict) else [],
+        "values": [
+            (name, _readable(value), not isinstance(value, str | int | float))
+            for name, value in (sorted(values.items()) if isinstance(values, dict) else [])
+        ],
         "ledger": [
             {"sequence": sequence, "url": ledger_url(sequence)}
             for sequence in evidence.get("ledger", [])
         ],
     }
+
+
+def _readable(value: Any) -> str:
+    """A compared value as text: lists and mappings as indented JSON, not Python's repr."""
+    if isinstance(value, str | int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True)
 
 
 def _alert_page(

@@ -114,7 +114,10 @@ def search(filters: dict[str, Any], *, now: dt.datetime | None = None) -> QueryS
         )
     if username := filters.get("person"):
         person_id = Person.objects.filter(username=username).values_list("pk", flat=True).first()
-        entries = entries.filter(Q(actor_name=username) | Q(actor_person_id=person_id))
+        by_person = Q(actor_name=username)
+        if person_id is not None:  # (an unknown name must not match the system's entries)
+            by_person |= Q(actor_person_id=person_id)
+        entries = entries.filter(by_person)
     if action := filters.get("action"):
         entries = entries.filter(action__startswith=action)
     if since := filters.get("since"):

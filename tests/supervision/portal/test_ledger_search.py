@@ -128,3 +128,16 @@ def test_an_entry_is_found_by_its_link_id_and_a_hidden_one_is_not(world_at: Make
     )
     assert sealed.context["rows"] == []
     assert "bidding.bid.received" not in sealed.content.decode()
+
+
+def test_a_person_is_found_by_user_name_and_an_unknown_name_finds_nothing(
+    world_at: MakeWorld,
+) -> None:
+    world = world_at("before")
+    tenderee = person(world, "tenderee")
+    client = regulator(world)
+    found = client.get(reverse("supervision:ledger"), {"person": tenderee.username})
+    rows = found.context["rows"]
+    assert rows and all(entry.actor_person_id == tenderee.pk for entry, _n, _l, _k in rows)
+    nobody = client.get(reverse("supervision:ledger"), {"person": "no-such-user"})
+    assert nobody.context["rows"] == []
