@@ -323,7 +323,9 @@ def section_resume(*, section: Section, actor: Person, note: str = "") -> Sectio
     _require_regulator(locked, actor)
     if locked.suspended_at is None:
         raise DomainError(
-            "标段未被暂停 / The section is not suspended", code="conflict", field=None
+            "标段未被暂停，无需恢复；请刷新页面查看标段当前状态 / The section is not suspended: "
+            "there is nothing to resume; reload the page to see where it stands",
+            code="conflict",
         )
     since = locked.suspended_at
     locked.suspended_at = None

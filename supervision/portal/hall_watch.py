@@ -1,8 +1,8 @@
 """The regulator-only view of an opening hall: who signed in from which address, when each
 bid's key came and how long decryption took, which holders gave their share of the opening
-key and when it was used. The hall's public page shows none of this; reading it is ledgered
-(the view calls ``audit.viewed``). Halls exist only from the deadline, so there is nothing
-to show before it [E21]."""
+key and when it was used. The hall's public page shows none of this; reading it is
+ledgered (the view calls ``supervision.readings.viewed``). No bidder is in a hall before the
+deadline, so there is nothing to show before it [E21]."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The regulator's portal ("e路阳光"): overview, charts, the ledger (search, export, verify),
 a section's timeline and the regulator's view of its hall. Every page asks
 ``access.require_regulator`` first; readings of personal data (who did what from where) are
-ledgered through ``audit.viewed``."""
+ledgered through ``supervision.readings.viewed``."""
 
 from __future__ import annotations
 
