@@ -9,11 +9,9 @@ Only what the regulator may know now goes in: bids of sections past their deadli
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -29,7 +27,6 @@ from ggzy import clock
 from realtime.models import BidOpening, HallStage
 from trading.models import Section
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 RECENT_SECTIONS = 8  # per chart: more would not be readable
 READ_OUT = (HallStage.READING, HallStage.CONFIRMATION, HallStage.OBJECTIONS, HallStage.CLOSED)
 
@@ -48,12 +45,18 @@ STYLE = Style(
 
 @dataclass
 class Chart:
-    """A chart's title, its table (header and rows) and the SVG drawn from them."""
+    """A chart's title, its table (header and rows) and the pygal graph drawn from them.
+    The SVG is rendered only when asked for: the charts page shows the tables, and each
+    image's own request draws its graph."""
 
     title: str
     header: list[str]
     rows: list[list[Any]] = field(default_factory=list)
-    svg: bytes = b""
+    graph: Any = None
+
+    @property
+    def svg(self) -> bytes:
+        return bytes(self.graph.render())
 
 
 def _config(chart: Any, title: str, ident: str) -> Any:
@@ -117,7 +120,7 @@ def arrivals(sections: QuerySet[Section]) -> Chart:
     bar.y_title = _("bids")
     for code, values in counts.items():
         bar.add(code, values)
-    chart.svg = bar.render()
+    chart.graph = bar
     return chart
 
 
@@ -159,7 +162,7 @@ def prices(sections: QuerySet[Section]) -> Chart:
         box.zero = low  # pygal otherwise draws from 0 and the prices crowd the top
     for code, values in spread.items():
         box.add(code, values)
-    chart.svg = box.render()
+    chart.graph = box
     return chart
 
 
@@ -192,27 +195,8 @@ def score_spread(sections: QuerySet[Section]) -> Chart:
     box.y_title = _("points")
     for code, values in deviations.items():
         box.add(code, values)
-    chart.svg = box.render()
+    chart.graph = box
     return chart
-
-
-def per_month(
-    title: str, moments: Iterable[dt.datetime], *, months: int = 12, ident: str = "months"
-) -> Chart:
-    """A count per calendar month (Beijing time) over the last ``months`` months."""
-    today = clock.now().astimezone(BEIJING).date()
-    labels = []
-    year, month = today.year, today.month
-    for _step in range(months):
-        labels.append(f"{year}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    labels.reverse()
-    counts = dict.fromkeys(labels, 0)
-    for moment in moments:
-        key = moment.astimezone(BEIJING).strftime("%Y-%m")
-        if key in counts:
-            counts[key] += 1
-    return monthly(title, counts, ident=ident)
 
 
 def monthly(title: str, counts: dict[str, int], *, ident: str = "months") -> Chart:
@@ -224,5 +208,5 @@ def monthly(title: str, counts: dict[str, int], *, ident: str = "months") -> Cha
     bar.x_labels = list(counts)
     bar.x_label_rotation = 30
     bar.add(title, list(counts.values()))
-    chart.svg = bar.render()
+    chart.graph = bar
     return chart

@@ -13,7 +13,6 @@ import io
 import json
 from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.db.models import Q, QuerySet
@@ -22,12 +21,12 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Person
 from ggzy import clock
+from ggzy_core.times import BEIJING
 from supervision import ledger, opaque_ids
 from supervision.models import LedgerEntry
 from supervision.portal import section_entries
 from trading.models import Section
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 EXPORT_LIMIT = 100_000  # rows per export; narrow the filters for more
 EXPORT_FORMATS = ("csv", "json")
 

@@ -14,11 +14,11 @@ from django.db.models import Count, Min, QuerySet
 
 from deposits.models import Refund, RefundStatus
 from ggzy import clock
+from ggzy_core.times import BEIJING
 from realtime.models import Hall, HallStage
 from trading.models import Section, SectionStatus
 from trading.transitions import BEFORE_DEADLINE
 
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 RUNNING = frozenset(set(HallStage.values) - {HallStage.CLOSED, HallStage.FAILED})
 
 

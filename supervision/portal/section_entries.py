@@ -9,7 +9,6 @@ is covered without a list to keep up to date.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import lru_cache
 
 from django.apps import apps
@@ -40,7 +39,9 @@ def entries_of(section: Section) -> Q:
 
 
 @lru_cache(maxsize=1)
-def _paths_cached() -> tuple[tuple[type[models.Model], str], ...]:
+def _paths() -> tuple[tuple[type[models.Model], str], ...]:
+    """Every model with a way to a section, and that way (the models do not change while
+    the process runs)."""
     found = []
     for model in apps.get_models():
         if model in (Section, Project):
@@ -49,10 +50,6 @@ def _paths_cached() -> tuple[tuple[type[models.Model], str], ...]:
         if path is not None:
             found.append((model, path))
     return tuple(found)
-
-
-def _paths() -> Iterator[tuple[type[models.Model], str]]:
-    yield from _paths_cached()
 
 
 def _path_to_section(model: type[models.Model]) -> str | None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from supervision.portal import charts
+from supervision.alerts import selectors as alert_selectors
+from supervision.portal import charts, parts
 from supervision.portal.access import sections_supervised
 from tests.security.conftest import MakeWorld
 from tests.supervision.portal.people import person, signed_in
@@ -39,17 +40,14 @@ def test_prices_read_out_are_drawn_against_the_ceiling(world_at: MakeWorld) -> N
     assert 0 < lowest <= highest
 
 
-def test_a_month_count_puts_each_moment_in_its_beijing_month() -> None:
-    import datetime as dt
-
-    import time_machine
-
-    with time_machine.travel(dt.datetime(2026, 11, 30, 20, tzinfo=dt.UTC), tick=False):
-        # 2026-10-31 17:00 UTC is 1 November in Beijing.
-        drawn = charts.per_month("t", [dt.datetime(2026, 10, 31, 17, tzinfo=dt.UTC)])
-    counts = dict(drawn.rows)
-    assert counts["2026-11"] == 1 and counts["2026-10"] == 0
-    assert list(counts)[-1] == "2026-12"  # 04:00 on 1 December in Beijing
+def test_the_alerts_chart_counts_this_months_alerts_last(world_at: MakeWorld) -> None:
+    """Beijing months themselves are the alerts selector's (tests/supervision/alerts)."""
+    world = world_at("closed")
+    regulator = person(world, "regulator")
+    drawn = parts.alerts_per_month(regulator)
+    assert len(drawn.rows) == 12
+    assert drawn.rows[-1][1] == alert_selectors.access.alerts_for(regulator).count() > 0
+    assert b"<svg" in drawn.svg
 
 
 def test_the_svg_is_served_to_the_regulator_with_inline_styles_allowed(
