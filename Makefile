@@ -38,7 +38,7 @@ demo-evaluation: install
 ## test: lint, types and the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
 test: install lint typecheck pytest
 
-SOURCE_DIRS := config ggzy libs/ggzy-core/ggzy_core clients/ggzy-bid/ggzy_bid accounts trading bidding deposits experts realtime supervision simulators
+SOURCE_DIRS := config ggzy libs/ggzy-core/ggzy_core clients/ggzy-bid/ggzy_bid accounts trading bidding deposits experts realtime award supervision simulators
 
 ## lint: ruff, import-linter (the floors: [tool.importlinter] in pyproject.toml), bandit on its own (each exception justified on its line: # nosec BXXX # why),
 ## and pip-audit (see audit)

@@ -118,8 +118,11 @@ INSTALLED_APPS = [
     "deposits",
     "experts",
     "realtime",
+    "award",
     "supervision.alerts",
     "supervision.complaints",
+    "supervision.opendata",
+    "supervision.archive",
 ]
 
 MIDDLEWARE = [

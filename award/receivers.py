@@ -1,0 +1,1 @@
+"""Publicity starts when the evaluation sets its result (filled in by award.services)."""

@@ -1,0 +1,1 @@
+"""Archiving follows a section closing (filled in by the archive part)."""

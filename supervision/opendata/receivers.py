@@ -1,0 +1,1 @@
+"""Releases follow public changes (filled in by the open-data part)."""
