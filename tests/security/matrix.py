@@ -22,7 +22,15 @@ Before the deadline no cell may let anyone but the bidder's organisation learn o
 
 from __future__ import annotations
 
-from tests.security import matrix_alerts, matrix_complaints, matrix_credit, matrix_portal
+from tests.security import (
+    matrix_alerts,
+    matrix_archive,
+    matrix_award,
+    matrix_complaints,
+    matrix_credit,
+    matrix_opendata,
+    matrix_portal,
+)
 from tests.security.cells import Row, Stages, same
 
 ROWS: dict[str, Row] = {
@@ -742,7 +750,15 @@ ROWS: dict[str, Row] = {
 }
 
 # The supervision side's routes, each part's rows kept beside its world.
-for _part in (matrix_alerts, matrix_complaints, matrix_credit, matrix_portal):
+for _part in (
+    matrix_alerts,
+    matrix_complaints,
+    matrix_credit,
+    matrix_portal,
+    matrix_award,
+    matrix_opendata,
+    matrix_archive,
+):
     ROWS.update(_part.ROWS)
 
 # Halls are public [E29]: everyone may watch; a section that does not exist (or is a draft)

@@ -13,7 +13,14 @@ from accounts.models import Organisation
 from accounts.services import CENTRE_STAFF_GROUP
 from supervision.admin import opaque_id
 from supervision.models import LedgerCheckpoint, LedgerEntry
-from tests.security import alerts_world, complaints_world, credit_world
+from tests.security import (
+    alerts_world,
+    archive_world,
+    award_world,
+    complaints_world,
+    credit_world,
+    opendata_world,
+)
 from tests.security.world import MISSING_ID, World
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -171,7 +178,14 @@ def admin_model(key_or_pattern: str) -> str | None:
     return None
 
 
-for _part in (alerts_world, complaints_world, credit_world):
+for _part in (
+    alerts_world,
+    complaints_world,
+    credit_world,
+    award_world,
+    opendata_world,
+    archive_world,
+):
     ROUTE_OBJECTS.update(_part.OBJECTS)
 
 

@@ -31,10 +31,13 @@ from tests.bidding.conftest import Bidder, make_bidder, seal_bid, upload_whole
 from tests.factories import OrganisationFactory, PersonFactory
 from tests.security import (
     alerts_world,
+    archive_world,
+    award_world,
     complaints_world,
     credit_world,
     deposits_world,
     experts_world,
+    opendata_world,
 )
 from tests.trading.conftest import Holders, section_fields, upload
 from trading import chronograph, documents, objections, services
@@ -133,7 +136,14 @@ def _other_section(holders: Holders, other: Organisation) -> Section:
 def build(stage: str, **parts: Any) -> World:
     """The world at ``stage`` (see ``_build``) with the supervision side's objects added."""
     world = _build(stage, **parts)
-    for part in (credit_world, complaints_world, alerts_world):
+    for part in (
+        credit_world,
+        complaints_world,
+        alerts_world,
+        award_world,
+        opendata_world,
+        archive_world,
+    ):
         part.add(world)
     return world
 

@@ -1,0 +1,16 @@
+"""The world's opendata objects, added at each stage (see world.py), and which object each
+opendata route names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.security.world import World
+
+OBJECTS: dict[str, Callable[[World], dict[str, Any]]] = {}
+
+
+def add(world: World) -> None:
+    """Nothing yet."""
