@@ -271,6 +271,27 @@ ALERT_THRESHOLDS = {
     "identical_file_min_bytes": env.int("ALERT_IDENTICAL_FILE_MIN_BYTES", default=1024),
 }
 
+# --- After the evaluation: publicity, award, contract, archive (docs/award.md, archive.md) ---
+# [R54] candidates are publicized for at least 3 days; only a demo (DEBUG) may shorten it,
+# so that `make demo` can walk a section to its archive in minutes.
+PUBLICITY_PERIOD = dt.timedelta(seconds=env.int("PUBLICITY_SECONDS", default=3 * 86400))
+if PUBLICITY_PERIOD < dt.timedelta(days=3) and not DEBUG:
+    raise ImproperlyConfigured(
+        "PUBLICITY_SECONDS 不得少于 3 日（259200 秒）[R54] / PUBLICITY_SECONDS must be at least "
+        "3 days (259200 seconds) [R54]: only a demo installation (DEBUG) may shorten it"
+    )
+# A closed section (contracted, failed, cancelled) is archived this long after it closed, so
+# the deposits refunded within 5 days [R57] are in its ledger slice; staff may seal earlier.
+ARCHIVE_AFTER = dt.timedelta(seconds=env.int("ARCHIVE_AFTER_SECONDS", default=7 * 86400))
+# How long sealed archives are kept [E40]; none may be deleted before (docs/archive.md).
+ARCHIVE_RETENTION_YEARS = env.int("ARCHIVE_RETENTION_YEARS", default=15)
+# Open data: the publisher named in every OCDS package, and the ocid prefix registered
+# with the Open Contracting Partnership (the default is a placeholder; docs/opendata.md).
+OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="ggzy 公共资源交易平台")
+OCDS_PUBLISHER_URI = env.str("OCDS_PUBLISHER_URI", default="")
+OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-ggzy00")
+OCDS_LICENSE = env.str("OCDS_LICENSE", default="https://creativecommons.org/licenses/by/4.0/")
+
 # --- Storage ---------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
