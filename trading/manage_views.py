@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Person
 from ggzy.errors import DomainError
 from trading import access, documents, objections, services
+from trading import retender as retenders
 from trading.forms import (
     AnswerForm,
     CancelForm,
@@ -20,7 +21,7 @@ from trading.forms import (
     ProjectForm,
     SectionForm,
 )
-from trading.models import DocumentDownload, DocumentObjection
+from trading.models import DocumentDownload, DocumentObjection, Section
 
 
 def _person(request: HttpRequest) -> Person:
@@ -63,6 +64,37 @@ def section_new(request: HttpRequest, project_pk: int) -> HttpResponse:
 
 
 @login_required
+def retender(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new draft replacing a failed or cancelled section (trading/retender.py)."""
+    section = access.section_for(request.user, {"pk": pk}, manage=True)
+    if not retenders.ended_without_contract(section):
+        messages.error(
+            request,
+            _(
+                "Only a failed or cancelled section can be tendered again: cancel this one "
+                "first, with the reason, to end its tender."
+            ),
+        )
+        return redirect("trading:manage", pk=pk)
+    form = SectionForm(request.POST or None, initial=retenders.initial(section))
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = retenders.section_retender(
+                section=section, actor=_person(request), **form.cleaned_data
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("A new draft replaces the section: add its documents."))
+            return redirect("trading:manage", pk=new.pk)
+    return render(
+        request,
+        "trading/section_new.html",
+        {"project": section.project, "form": form, "retender_of": section},
+    )
+
+
+@login_required
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     section = access.section_for(request.user, {"pk": pk}, manage=True)
     downloads = None
@@ -83,6 +115,8 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         "clarification_form": ClarificationForm(),
         "answer_form": AnswerForm(),
         "cancel_form": CancelForm(),
+        "can_retender": retenders.ended_without_contract(section),
+        "retendered_as": Section.objects.filter(retender_of=section).first(),
     }
     return render(request, "trading/manage.html", context)
 

@@ -128,6 +128,16 @@ class Section(models.Model):
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
     suspended_reason = models.CharField(_("suspension reason"), max_length=500, blank=True)
 
+    # A failed or cancelled section is tendered again as a new section [R44, R55, L28].
+    retender_of = models.OneToOneField(
+        "self",
+        verbose_name=_("re-tender of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="retendered_as",
+    )
+
     opening_key_pem = models.TextField(_("opening key PEM"), blank=True)
     opening_key_fingerprint = models.CharField(
         _("opening key fingerprint"), max_length=64, blank=True

@@ -23,6 +23,7 @@ urlpatterns = [
     path("manage/sections/<int:pk>/publish/", manage_views.publish, name="publish"),
     path("manage/sections/<int:pk>/clarifications/", manage_views.clarify, name="clarify"),
     path("manage/sections/<int:pk>/cancel/", manage_views.cancel, name="cancel"),
+    path("manage/sections/<int:pk>/retender/", manage_views.retender, name="retender"),
     path(
         "manage/sections/<int:pk>/objections/<int:objection_pk>/answer/",
         manage_views.answer,

@@ -746,6 +746,7 @@ ROWS: dict[str, Row] = {
     "trading:opening_key": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
     "trading:publish": Row({"POST": same("DDDADDDDD")}),
     "trading:section": Row({"GET": same("AAAAAAAAA"), "POST": same("AAAAAAAAA")}),
+    "trading:retender": Row({"GET": same("DDDADDDDD"), "POST": same("DDDADDDDD")}),
     "trading:section_new": Row({"GET": same("DNNANDDND"), "POST": same("DNNANDDND")}),
 }
 
