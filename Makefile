@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-reset demo-evaluation test lint audit typecheck pytest migrate messages bench clean deploy-check
+.PHONY: install demo demo-reset demo-evaluation demo-award test lint audit typecheck pytest migrate messages bench clean deploy-check
 
 $(STAMP): requirements.lock pyproject.toml libs/ggzy-core/pyproject.toml clients/ggzy-bid/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,12 @@ demo-reset: install
 ## demo-evaluation: after the demo opening has closed, an evaluation to try as expert1: draws the
 ## committee, opens it and acts for the other four members; run it again at each step (it says which)
 demo-evaluation: install
-	DEBUG=true $(PY) manage.py demo_evaluation
+	DEBUG=true PUBLICITY_SECONDS=$${PUBLICITY_SECONDS:-300} $(PY) manage.py demo_evaluation
+
+## demo-award: after the evaluation, the rest of the tender one step a run: an objection to the
+## result and its answer, the award and its notices, the contract, the archive (it says which)
+demo-award: install
+	DEBUG=true PUBLICITY_SECONDS=$${PUBLICITY_SECONDS:-300} $(PY) manage.py demo_award
 
 ## test: lint, types and the whole test suite (PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set)
 test: install lint typecheck pytest

@@ -66,6 +66,14 @@ class ResultObjection(Objection):
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=OutcomeOfObjection.choices, blank=True
     )
+    # What an upheld objection changed: a candidate excluded (the next one is awarded), or
+    # the section re-tendered [R54]. Neither for a dismissed one.
+    excludes_number = models.PositiveIntegerField(
+        _("candidate excluded (bid number)"), null=True, blank=True
+    )
+    retender = models.BooleanField(_("re-tender"), default=False)
+    # When the chronograph told the tenderee and the department that the answer is overdue.
+    overdue_notified_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True)
 
     class Meta(Objection.Meta):
         verbose_name = _("objection to the result")
@@ -106,6 +114,8 @@ class Award(SignedDocument):
     contract_due = models.DateTimeField(_("contract due"))
     declined_at = models.DateTimeField(_("declined at"), null=True, blank=True)
     decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    # When the chronograph told the parties that the 30 days for the contract are over [L46].
+    overdue_notified_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("award")
@@ -174,3 +184,8 @@ class Contract(SignedDocument):
 
     def __str__(self) -> str:
         return f"contract {self.number}"
+
+    @property
+    def late(self) -> bool:
+        """Recorded after the 30 days from the award notice [L46]: accepted, marked late."""
+        return self.recorded_at > self.award.contract_due

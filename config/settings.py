@@ -67,10 +67,11 @@ def _refuse_insecure_defaults() -> None:
 
 # The read-only ledger commands run from any checkout, DEBUG off and no production secret
 # (README: "Verifying the ledger"): they sign nothing, serve nothing and only read the
-# database and the platform key the installation already has. Recognised from the command
+# database and the platform key the installation already has (verify_archive reads only the
+# archive file it is given: docs/archive.md). Recognised from the command
 # line of manage.py / django-admin itself, not from an environment variable, so that no
 # setting left behind can open the same door for daphne or Celery: the server still refuses.
-READ_ONLY_COMMANDS = frozenset({"verify_ledger", "export_ledger"})
+READ_ONLY_COMMANDS = frozenset({"verify_ledger", "export_ledger", "verify_archive"})
 
 
 def _running_read_only_command(argv: list[str]) -> bool:
@@ -274,8 +275,9 @@ ALERT_THRESHOLDS = {
 # --- After the evaluation: publicity, award, contract, archive (docs/award.md, archive.md) ---
 # [R54] candidates are publicized for at least 3 days; only a demo (DEBUG) may shorten it,
 # so that `make demo` can walk a section to its archive in minutes.
+PUBLICITY_MINIMUM = dt.timedelta(days=3)
 PUBLICITY_PERIOD = dt.timedelta(seconds=env.int("PUBLICITY_SECONDS", default=3 * 86400))
-if PUBLICITY_PERIOD < dt.timedelta(days=3) and not DEBUG:
+if PUBLICITY_PERIOD < PUBLICITY_MINIMUM and not DEBUG:
     raise ImproperlyConfigured(
         "PUBLICITY_SECONDS 不得少于 3 日（259200 秒）[R54] / PUBLICITY_SECONDS must be at least "
         "3 days (259200 seconds) [R54]: only a demo installation (DEBUG) may shorten it"
@@ -291,6 +293,9 @@ OCDS_PUBLISHER_NAME = env.str("OCDS_PUBLISHER_NAME", default="ggzy 公共资源�
 OCDS_PUBLISHER_URI = env.str("OCDS_PUBLISHER_URI", default="")
 OCDS_OCID_PREFIX = env.str("OCDS_OCID_PREFIX", default="ocds-ggzy00")
 OCDS_LICENSE = env.str("OCDS_LICENSE", default="https://creativecommons.org/licenses/by/4.0/")
+# Validate every release against the vendored schema as it is written (the test suite turns
+# it on: every release any test produces is checked; docs/opendata.md).
+OCDS_VALIDATE_RELEASES = env.bool("OCDS_VALIDATE_RELEASES", default=False)
 
 # --- Storage ---------------------------------------------------------------------------
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))

@@ -95,6 +95,18 @@ def _cheap_password_hashes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _validate_ocds_releases() -> Iterator[None]:
+    """Every OCDS release any test makes is checked against the official schema when it is
+    written (supervision/opendata/services.py): an invalid release fails that test."""
+    from django.conf import settings
+
+    old = settings.OCDS_VALIDATE_RELEASES
+    settings.OCDS_VALIDATE_RELEASES = True
+    yield
+    settings.OCDS_VALIDATE_RELEASES = old
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _platform_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """One throw-away platform signing key for the whole run."""
     from django.conf import settings

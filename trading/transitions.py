@@ -17,9 +17,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     S.BIDDING: frozenset({S.OPENING, S.FAILED, S.CANCELLED}),
     S.OPENING: frozenset({S.EVALUATION, S.FAILED, S.CANCELLED}),
     S.EVALUATION: frozenset({S.PUBLICITY, S.FAILED, S.CANCELLED}),
-    # An objection upheld during publicity sends the section back to evaluation [R54].
-    S.PUBLICITY: frozenset({S.AWARDED, S.EVALUATION, S.CANCELLED}),
-    S.AWARDED: frozenset({S.CONTRACTED, S.CANCELLED}),
+    # An objection upheld during publicity sends the section back to evaluation, or to a new
+    # tender [R54].
+    S.PUBLICITY: frozenset({S.AWARDED, S.EVALUATION, S.FAILED, S.CANCELLED}),
+    # No candidate left to sign the contract: the tender is repeated [R55].
+    S.AWARDED: frozenset({S.CONTRACTED, S.FAILED, S.CANCELLED}),
     S.CONTRACTED: frozenset({S.ARCHIVED}),
     S.FAILED: frozenset({S.ARCHIVED}),
     S.CANCELLED: frozenset({S.ARCHIVED}),

@@ -121,6 +121,7 @@ ROUTE_OBJECTS: dict[str, Kwargs] = {
     "trading:publish": _section_pk,
     "trading:clarify": _section_pk,
     "trading:cancel": _section_pk,
+    "trading:retender": _section_pk,
     "trading:answer": lambda w: {"pk": w.section.pk, "objection_pk": w.objection.pk},
     "bidding:receipt": _bid,
     "bidding:withdraw": _bid,

@@ -10,8 +10,8 @@ import time_machine
 from django.test import Client
 
 from accounts.models import Person, Role
-from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy_core.times import BEIJING
 from supervision.alerts import runner, selectors, workflow
 from supervision.alerts.models import Alert, AlertStatus, AlertStep, RuleCode
 from supervision.models import LedgerEntry
@@ -208,7 +208,11 @@ def test_the_portal_reads_open_alerts_and_alerts_per_month(
     workflow.alert_investigate(alert=alert, actor=regulator)
     workflow.alert_close(alert=alert, actor=regulator, conclusion="正常")
     assert list(selectors.open_for(regulator)) == []
-    with time_machine.travel(clock.now() + dt.timedelta(days=40), tick=False):
+    # Some day of the next month (Beijing), whatever today's date: the alert's month is then
+    # the first of two.
+    raised_month = alert.raised_at.astimezone(BEIJING).replace(day=1, hour=12)
+    next_month = (raised_month + dt.timedelta(days=40)).replace(day=10)
+    with time_machine.travel(next_month, tick=False):
         assert selectors.per_month(regulator, months=2)[0]["count"] == 1
     outsider = PersonFactory.create(role=Role.BIDDER)
     assert selectors.count_open_for(outsider) == 0

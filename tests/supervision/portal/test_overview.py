@@ -21,7 +21,8 @@ def test_during_the_opening_the_hall_is_running_and_todays_deadline_is_listed(
     seen = overview.overview(sections_supervised(person(world, "regulator")))
     assert [hall.section for hall in seen.halls_running] == [world.section]
     assert world.section in seen.deadlines_today
-    assert sum(count for _label, count in seen.by_status) == 2  # the world's two sections
+    # The world's section, another project's, and the cancelled one it archived.
+    assert sum(count for _label, count in seen.by_status) == 3
 
 
 def test_once_the_record_is_signed_no_hall_is_running(world_at: MakeWorld) -> None:
