@@ -63,8 +63,11 @@ audit: install
 typecheck: install
 	DEBUG=true $(VENV)/bin/mypy .
 
+## pytest: the suite in PYTEST_WORKERS processes (pytest-xdist; each with its own test database,
+## Redis database and var directory: config/settings.py); PYTEST_WORKERS=0 runs it in one
+PYTEST_WORKERS ?= 2
 pytest: install
-	DEBUG=true $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DEBUG=true $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## messages: after adding strings: extract, translate the new entries in the .po, run again
 messages: install

@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -32,6 +33,14 @@ os.umask(0o077)
 # folders) means the same wherever it is read; a relative GGZY_VAR_DIR is from the working
 # directory (scripts/run-demo makes it absolute before it changes directory).
 VAR_DIR = Path(env.str("GGZY_VAR_DIR", default=str(BASE_DIR / "var"))).expanduser().resolve()
+# The test suite in several processes (`pytest -n 2`, as `make test` runs it): each process,
+# and every daphne or Celery worker one of its tests starts (they inherit the variable), has
+# its own var directory and Redis database, so that no file, queue, channel group or cache
+# key is shared between them. Outside pytest-xdist the variable is unset.
+XDIST_WORKER = env.str("PYTEST_XDIST_WORKER", default="")
+XDIST_INDEX = int(XDIST_WORKER.removeprefix("gw") or 0) if XDIST_WORKER else 0
+if XDIST_WORKER:
+    VAR_DIR = VAR_DIR / f"test-{XDIST_WORKER}"
 VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 # A var directory made before this rule (or by hand) is closed too; what is inside it is then
 # out of reach of others whatever its own mode. Only our own directory: never chmod a shared
@@ -187,6 +196,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker, cache ----------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and XDIST_WORKER:
+    _redis = urlsplit(REDIS_URL)
+    _database = (int(_redis.path.strip("/") or 0) + XDIST_INDEX) % 16  # Redis has 16
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_database}"))
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

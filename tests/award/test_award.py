@@ -9,6 +9,7 @@ from award import objections, services
 from award.models import Award, AwardStatus, OutcomeOfObjection, ResultNotice
 from deposits.models import Refund, RefundReason
 from ggzy.errors import DomainError
+from ggzy_core.times import beijing
 from tests.award.helpers import actions, verified
 from tests.award.world import AwardWorld, to_award
 from trading.models import Notification, SectionStatus
@@ -26,7 +27,7 @@ def test_an_unanswered_objection_holds_the_award_and_its_answer_releases_it(
     publicized.travel(publicized.publicity.ends_at)
     with pytest.raises(DomainError, match="unanswered") as held:
         services.award_issue(section=publicized.section, actor=publicized.tenderee)
-    assert f"{objection.answer_due:%Y-%m-%d %H:%M}" in held.value.message
+    assert beijing(objection.answer_due, milliseconds=False) in held.value.message
     with pytest.raises(DomainError, match="Only the tenderee or agency"):
         objections.objection_answer(
             objection=objection,

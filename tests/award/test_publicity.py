@@ -12,6 +12,7 @@ from award.models import Publicity
 from experts.models import Evaluation
 from ggzy import clock
 from ggzy.errors import DomainError
+from ggzy_core.times import beijing
 from tests.award.helpers import actions, verified
 from tests.award.world import AwardWorld
 from tests.factories import OrganisationFactory, PersonFactory
@@ -48,7 +49,7 @@ def test_the_award_is_refused_during_publicity_saying_until_when(publicized: Awa
     with pytest.raises(DomainError, match="publicized until") as refused:
         services.award_issue(section=publicized.section, actor=publicized.tenderee)
     assert refused.value.code == "conflict"
-    assert f"{publicized.publicity.ends_at:%Y-%m-%d %H:%M}" in refused.value.message
+    assert beijing(publicized.publicity.ends_at, milliseconds=False) in refused.value.message
     assert "[R54]" in refused.value.message
 
 

@@ -45,7 +45,14 @@ def run(code: str, var: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "PLATFORM_SIGNING_KEY_FILE"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "MEDIA_ROOT",
+            "PLATFORM_SIGNING_KEY_FILE",
+            "PYTEST_XDIST_WORKER",
+        }
     }
     clean.update(
         {"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "config.settings", "GGZY_VAR_DIR": str(var)}

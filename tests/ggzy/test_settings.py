@@ -10,7 +10,11 @@ BOOT = "import django; django.setup(); print('started')"
 
 
 def boot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "PYTEST_XDIST_WORKER"}
+    }
     clean.pop("PLATFORM_SIGNING_KEY_FILE", None)
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "GGZY_VAR_DIR": str(tmp_path)})
     clean.update(env)
@@ -56,7 +60,11 @@ SHOW = (
 
 
 def show_backends(tmp_path: Path, **env: str) -> list[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}
+    }
     clean.update({"DEBUG": "true", "GGZY_VAR_DIR": str(tmp_path), **env})
     result = subprocess.run(
         [sys.executable, "-c", SHOW], cwd=ROOT, env=clean, capture_output=True, text=True
@@ -95,7 +103,11 @@ def test_the_embedded_broker_writes_only_under_the_var_directory(tmp_path: Path)
     that binding to its control folder, which must not default to the working directory."""
     var, elsewhere = tmp_path / "var", tmp_path / "cwd"
     elsewhere.mkdir()
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}
+    }
     clean.update({"DEBUG": "true", "GGZY_VAR_DIR": str(var), "PYTHONPATH": str(ROOT)})
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     result = subprocess.run(
@@ -111,7 +123,11 @@ def test_the_server_refuses_even_when_launched_with_a_read_only_commands_name(
 ) -> None:
     """Only manage.py / django-admin running verify_ledger or export_ledger skip the refusal:
     a process of another name (daphne, celery) with the same words in its argv does not."""
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "PYTEST_XDIST_WORKER"}
+    }
     clean.pop("PLATFORM_SIGNING_KEY_FILE", None)
     clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", "GGZY_VAR_DIR": str(tmp_path)})
     code = "import sys; sys.argv = ['daphne', 'verify_ledger']; " + BOOT

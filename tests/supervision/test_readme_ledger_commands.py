@@ -37,7 +37,13 @@ def checkout_without_secrets(var_dir: Path) -> dict[str, str]:
     keys = var_dir / "keys"
     keys.mkdir(parents=True)
     shutil.copy(settings.PLATFORM_SIGNING_KEY_FILE, keys / "platform-signing.pem")
-    hidden = {"DEBUG", "SECRET_KEY", "PLATFORM_SIGNING_KEY_FILE", "DJANGO_SETTINGS_MODULE"}
+    hidden = {
+        "DEBUG",
+        "SECRET_KEY",
+        "PLATFORM_SIGNING_KEY_FILE",
+        "DJANGO_SETTINGS_MODULE",
+        "PYTEST_XDIST_WORKER",  # a reader's shell, not a test process
+    }
     env = {k: v for k, v in os.environ.items() if k not in hidden}
     env.update({"GGZY_VAR_DIR": str(var_dir), "DATABASE_URL": database_url()})
     return env
