@@ -79,6 +79,27 @@ def _isolated_var(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> It
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles() -> None:
+    """Rate-limit histories live per address in the shared Redis cache: a test that travelled
+    in time leaves timestamps from its future there, which would throttle a later test's
+    real-time requests (and the server processes it starts, which read the same Redis
+    database) for weeks. Every test starts without them."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return  # the in-memory cache of one process; servers need Redis anyway
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        stale = list(client.scan_iter(match="*throttle_*", count=1000))
+        if stale:
+            client.delete(*stale)
+    finally:
+        client.close()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashes() -> Iterator[None]:
     """Test people's passwords hashed cheaply (tests/hashers.py); production's hashers follow,
