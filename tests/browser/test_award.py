@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,20 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=SCREENSHOTS / f"award-{name}.png", full_page=True)
 
 
+def record_contract(page: Page, award: Award, *, signed_on: str, price: Decimal, pdf: Path) -> None:
+    """Fill the contract form with the winning bid's terms, ``price`` and the PDF; send it."""
+    form = page.locator("#contract form")
+    form.locator("input[name=number]").fill("HT-2026-001")
+    form.locator("input[name=signed_on]").fill(signed_on)
+    form.locator("input[name=price]").fill(str(price))
+    for name, value in award.terms.items():
+        field = form.locator(f"[name={name}]:not([name=price])")
+        if field.count():
+            field.fill(str(value))
+    form.locator("input[name=document]").set_input_files(str(pdf))
+    form.locator("button[type=submit]").click()
+
+
 def test_from_publicity_to_the_contract_in_the_browser(
     publicized: AwardWorld,  # noqa: F811
     live_server: object,
@@ -84,31 +99,14 @@ def test_from_publicity_to_the_contract_in_the_browser(
     award = Award.objects.get(section=world.section)
     assert award.status == AwardStatus.NOTIFIED
 
+    signed_on = world.publicity.ends_at.date().isoformat()
     pdf = tmp_path / "contract.pdf"
     pdf.write_bytes(b"%PDF-1.7\n% the signed contract\n")
-    form = manager.locator("#contract form")
-    form.locator("input[name=number]").fill("HT-2026-001")
-    form.locator("input[name=signed_on]").fill(world.publicity.ends_at.date().isoformat())
-    form.locator("input[name=price]").fill(str(award.price + 1))
-    for name, value in award.terms.items():
-        field = form.locator(f"[name={name}]:not([name=price])")
-        if field.count():
-            field.fill(str(value))
-    form.locator("input[name=document]").set_input_files(str(pdf))
-    form.locator("button[type=submit]").click()
+    record_contract(manager, award, signed_on=signed_on, price=award.price + 1, pdf=pdf)
     expect(manager.locator("#contract")).to_contain_text("L46")
     assert world.section.status == SectionStatus.AWARDED
 
-    form = manager.locator("#contract form")
-    form.locator("input[name=number]").fill("HT-2026-001")
-    form.locator("input[name=signed_on]").fill(world.publicity.ends_at.date().isoformat())
-    form.locator("input[name=price]").fill(str(award.price))
-    for name, value in award.terms.items():
-        field = form.locator(f"[name={name}]:not([name=price])")
-        if field.count():
-            field.fill(str(value))
-    form.locator("input[name=document]").set_input_files(str(pdf))
-    form.locator("button[type=submit]").click()
+    record_contract(manager, award, signed_on=signed_on, price=award.price, pdf=pdf)
     expect(manager.locator("#contracted")).to_contain_text("HT-2026-001")
     assert world.section.status == SectionStatus.CONTRACTED
     shot(manager, "manage")
