@@ -9,7 +9,10 @@
 // it exports the factory, to be called with sm-crypto's sm2 and sm3 and a WebCrypto.
 (function (root, factory) {
   if (typeof module === "object" && module.exports) module.exports = factory;
-  else root.ggzyHallCrypto = factory(root.sm2, root.sm3, root.crypto);
+  else {
+    root.ggzyHallCryptoFactory = factory; // the sealing worker builds it over sm-crypto-v2
+    if (root.sm2) root.ggzyHallCrypto = factory(root.sm2, root.sm3, root.crypto);
+  }
 })(typeof self !== "undefined" ? self : this, function (sm2, sm3, webcrypto) {
   "use strict";
 

@@ -73,6 +73,9 @@ class Mask:
         value = HEX.sub("<hex>", value)
         value = TIME.sub("<time>", value)
         value = CSRF.sub(r"\1<csrf>", value)
+        # The section's id is public (the sealing page hands it to the envelope): the two
+        # runs differ only in which section the bidder is in.
+        value = value.replace(f'data-section-id="{self.section.pk}"', 'data-section-id="<id>"')
         for own, label in (
             (self.section.code, "<section>"),
             (self.bidder.organisation.credit_code, "<bidder>"),
