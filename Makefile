@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-reset demo-evaluation demo-award test lint audit typecheck pytest migrate messages bench clean deploy-check
+.PHONY: install demo demo-reset demo-evaluation demo-award test test-journey-embedded lint audit typecheck pytest migrate messages bench clean deploy-check
 
 $(STAMP): requirements.lock pyproject.toml libs/ggzy-core/pyproject.toml clients/ggzy-bid/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ typecheck: install
 PYTEST_WORKERS ?= 2
 pytest: install
 	DEBUG=true $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+## test-journey-embedded: the journey test (the whole tender in Chromium) on the embedded
+## defaults — SQLite, in-memory channel layer, the broker that needs no server; `make test`
+## runs it on PostgreSQL + Redis when DATABASE_URL/REDIS_URL are set
+test-journey-embedded: install
+	env -u DATABASE_URL -u REDIS_URL GGZY_VAR_DIR=var/journey-embedded DEBUG=true \
+		$(VENV)/bin/pytest -p no:cacheprovider -m journey tests/browser/test_journey.py
 
 ## messages: after adding strings: extract, translate the new entries in the .po, run again
 messages: install

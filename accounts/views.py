@@ -15,10 +15,10 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from knox.models import AuthToken
 
-from accounts import access, second_factor, services
+from accounts import access, second_factor, services, workbench
 from accounts.forms import (
     KeyBindForm,
     OrganisationEditForm,
@@ -81,7 +81,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if organisation is not None:
         context["active_key"] = services.active_key(organisation)
         context["can_manage"] = access.can_manage_organisation(person, organisation)
+    # What the person's role works on: each app's providers (accounts/workbench.py).
+    context["panels"] = workbench.panels_for(person, clock.now())
     return render(request, "accounts/dashboard.html", context)
+
+
+@require_safe
+@login_required
+def workbench_panels(request: HttpRequest) -> HttpResponse:
+    """The workbench's panels for htmx to swap in: ``?panel=<key>`` one, else all of them;
+    a key the person's workbench does not have is not found."""
+    panels = workbench.panels_for(_person(request), clock.now())
+    key = request.GET.get("panel")
+    if key is None:
+        return render(request, "accounts/_workbench_panels.html", {"panels": panels})
+    for panel in panels:
+        if panel.key == key:
+            return render(request, "accounts/_workbench_panel.html", {"panel": panel})
+    return HttpResponse(
+        "没有这个面板：请刷新工作台 / No such panel: reload the workbench",
+        status=404,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @login_required

@@ -7,4 +7,9 @@ class AwardConfig(AppConfig):
     verbose_name = _("Publicity, award and contract")
 
     def ready(self) -> None:
-        from award import receivers  # noqa: F401  (publicity starts with the final report)
+        from award import (
+            receivers,  # noqa: F401  (publicity starts with the final report)
+            workbench,  # its panels on the workbench (accounts/workbench.py)
+        )
+
+        workbench.register()

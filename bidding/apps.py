@@ -7,4 +7,9 @@ class BiddingConfig(AppConfig):
     verbose_name = _("Bidding")
 
     def ready(self) -> None:
-        from bidding import receivers  # noqa: F401  (count_live_bids, bidders_of, status_changed)
+        from bidding import (
+            receivers,  # noqa: F401  (count_live_bids, bidders_of, status_changed)
+            workbench,  # its panels on the workbench (accounts/workbench.py)
+        )
+
+        workbench.register()

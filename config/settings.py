@@ -162,7 +162,13 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "builtins": ["ggzy.templatetags.times"],  # {{ moment|beijing }} on every page
+            # {{ moment|beijing }}, {{ amount|yuan }}, {{ amount|yuan_in_words }} and
+            # {{ refusal|bilingual }} on every page
+            "builtins": [
+                "ggzy.templatetags.times",
+                "ggzy.templatetags.money",
+                "ggzy.templatetags.bilingual",
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",

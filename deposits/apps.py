@@ -7,4 +7,9 @@ class DepositsConfig(AppConfig):
     verbose_name = _("Deposits")
 
     def ready(self) -> None:
-        from deposits import receivers  # noqa: F401  (status_changed, bid_withdrawn)
+        from deposits import (
+            receivers,  # noqa: F401  (status_changed, bid_withdrawn)
+            workbench,  # its panels on the workbench (accounts/workbench.py)
+        )
+
+        workbench.register()

@@ -14,7 +14,7 @@ class BasicAccountForm(forms.Form):
     number = forms.CharField(
         label=_("Basic account number"),
         max_length=40,  # digits, perhaps typed with spaces; the service takes 8 to 32 digits
-        help_text=_("As on the basic account's opening licence (基本存款账户信息)."),
+        help_text=_("As on the basic account's opening licence."),
     )
     name = forms.CharField(label=_("Account name"), max_length=200)
     bank = forms.CharField(label=_("Bank and branch"), max_length=200)

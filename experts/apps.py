@@ -7,4 +7,9 @@ class ExpertsConfig(AppConfig):
     verbose_name = _("Experts")
 
     def ready(self) -> None:
-        from experts import receivers  # noqa: F401  (registers the evaluation's time event)
+        from experts import (
+            receivers,  # noqa: F401  (registers the evaluation's time event)
+            workbench,  # its panels on the workbench (accounts/workbench.py)
+        )
+
+        workbench.register()

@@ -36,7 +36,7 @@ from experts.forms import (
     criteria_of,
 )
 from experts.models import Draw, Evaluation, EvaluationStatus, Member, RejectionGround, Score
-from ggzy import clock, http
+from ggzy import beijing_time, clock, http
 from ggzy.errors import DomainError
 from supervision import ledger
 
@@ -233,7 +233,8 @@ def bid_file(request: HttpRequest, pk: int, number: int, index: int) -> HttpResp
         data = handle.read(FILE_MAX_BYTES + 1)
     if len(data) > FILE_MAX_BYTES:
         raise Http404
-    stamp = f"{member.name} · {evaluation.section.code} · {clock.now():%Y-%m-%d %H:%M}"
+    when, _ = beijing_time.both(clock.now())  # Beijing time with the zone, as pages write it
+    stamp = f"{member.name} · {evaluation.section.code} · {when}"
     filename, body = watermark.marked(name, data, stamp, who=member.name)
     ledger.append(
         "experts.evaluation.file_viewed",

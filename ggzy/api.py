@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.utils import translation
 from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import exceptions, serializers
@@ -67,7 +68,33 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     response = drf_exception_handler(exc, context)
     if response is not None:
         mark_refusal(request, _drf_code(exc))
+        _in_both_languages(exc, response)
     return response
+
+
+def _in_both_languages(exc: Exception, response: Response) -> None:
+    """DRF's own refusals (401, 403, 404…) say their stock sentence in the request's language
+    only; like every refusal here they say it in both, "中文 / English" (issue 13). A
+    refusal that carries its own message keeps it."""
+    drf_class: type[exceptions.APIException] | None = None
+    if isinstance(exc, exceptions.APIException):
+        drf_class = type(exc)
+    elif isinstance(exc, Http404):
+        drf_class = exceptions.NotFound
+    elif isinstance(exc, DjangoPermissionDenied):
+        drf_class = exceptions.PermissionDenied
+    data = response.data
+    if drf_class is None or not isinstance(data, dict) or set(data) != {"detail"}:
+        return
+    stock = drf_class.default_detail
+    with translation.override("zh-hans"):
+        chinese = str(stock)
+    with translation.override("en"):
+        english = str(stock)
+    shown = str(data["detail"])
+    if chinese != english and shown in (chinese, english):
+        code = getattr(data["detail"], "code", None)
+        data["detail"] = exceptions.ErrorDetail(f"{chinese} / {english}", code=code)
 
 
 def _drf_code(exc: Exception) -> str:

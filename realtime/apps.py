@@ -7,4 +7,9 @@ class RealtimeConfig(AppConfig):
     verbose_name = _("Opening halls")
 
     def ready(self) -> None:
-        from realtime import receivers  # noqa: F401  (follows section status changes)
+        from realtime import (
+            receivers,  # noqa: F401  (follows section status changes)
+            workbench,  # its panels on the workbench (accounts/workbench.py)
+        )
+
+        workbench.register()

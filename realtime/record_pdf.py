@@ -17,6 +17,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer, Table
 
+from ggzy import money
 from ggzy.pdf_fonts import FALLBACK_FONT as FALLBACK_FONT  # re-exported: formerly defined here
 from ggzy.pdf_fonts import KNOWN_TRUETYPE_CJK as KNOWN_TRUETYPE_CJK
 from ggzy.pdf_layout import Styles, grid, long_text, paragraph, render_a4
@@ -31,7 +32,7 @@ def _facts(record: OpeningRecord, st: Styles, width: float) -> Table:
         f"{len(rows)} 份（已解密 {counts[BidStatus.DECRYPTED]}，"
         f"撤销 {counts[BidStatus.REVOKED]}，撤回 {counts[BidStatus.WITHDRAWN]}）"
     )
-    ceiling = format_yuan(record.price_ceiling) or "未设"
+    ceiling = _amount(record.price_ceiling) or "未设"
     pairs = [
         ("项目名称", section.project_name, "项目类别", section.category_label),
         ("标段名称", section.name, "标段编号", section.code),
@@ -55,6 +56,12 @@ READING_HEADER_2 = ("质量", "项目经理", "状态", "确认")
 READING_WIDTHS = (0.045, 0.225, 0.175, 0.125, 0.08, 0.055, 0.08, 0.065, 0.15)
 
 
+def _amount(value: str | None) -> str:
+    """``47,850,000.00`` and, below it, the capital figures (大写) a document states."""
+    words = money.in_words(value)
+    return f"{format_yuan(value)}\n{words}" if words else format_yuan(value)
+
+
 def _days(value: int | None) -> str:
     return "—" if value is None else str(value)
 
@@ -72,7 +79,7 @@ def _readings(record: OpeningRecord, st: Styles, width: float) -> Table:
                 paragraph(str(row.sequence), num),
                 paragraph(row.bidder_name, cell),
                 paragraph(row.credit_code, cell),
-                paragraph(format_yuan(reading.price) if reading else "—", num),
+                paragraph(_amount(reading.price) if reading else "—", num),
                 paragraph(_days(reading.duration_days if reading else None), num),
                 paragraph(reading.quality if reading else "—", cell),
                 paragraph(reading.project_manager if reading else "—", cell),

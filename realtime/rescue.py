@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Person
 from ggzy import clock
@@ -50,10 +49,6 @@ class ShareRefused(DomainError):
         self.held = held
 
 
-def _when(moment: Any) -> str:
-    return str(timezone.localtime(moment).strftime("%Y-%m-%d %H:%M"))
-
-
 def _why_not(hall: Hall) -> str | None:
     """Why the hall is not in a rescue's window (a stable reason), or None when it is,
     apart from the rescue having been started."""
@@ -67,11 +62,11 @@ def _why_not(hall: Hall) -> str | None:
 
 
 def _share_message(reason: str, hall: Hall) -> str:
-    deadline = _when(hall.section.bid_deadline)
+    deadline = guide.when(hall.section.bid_deadline)  # Beijing time, the zone named
     return {
         "before_deadline": (
-            f"开标密钥分片只在开标（{deadline}）后、主持人发起补救时提供 / Shares are released "
-            f"only after the deadline ({deadline}), when the host starts a rescue of a bid the "
+            f"开标密钥分片只在开标（{deadline.zh}）后、主持人发起补救时提供 / Shares are released "
+            f"only after the deadline ({deadline.en}), when the host starts a rescue of a bid the "
             "platform failed to decrypt"
         ),
         "not_decrypting": (
@@ -183,9 +178,9 @@ def start_rescue(*, hall: Hall, person: Person, address: str | None = None) -> H
     reason = _why_not(current)
     if reason == "before_deadline":
         raise DomainError(
-            f"补救只能在开标（{_when(current.section.bid_deadline)}）后的解密阶段发起 / A rescue "
-            f"can be started only in the decryption stage, after the deadline "
-            f"({_when(current.section.bid_deadline)})",
+            f"补救只能在开标（{guide.when(current.section.bid_deadline).zh}）后的解密阶段发起 / "
+            f"A rescue can be started only in the decryption stage, after the deadline "
+            f"({guide.when(current.section.bid_deadline).en})",
             code="conflict",
         )
     if reason == "not_decrypting":
@@ -202,8 +197,8 @@ def start_rescue(*, hall: Hall, person: Person, address: str | None = None) -> H
         )
     if current.rescue_started_at is not None:
         raise DomainError(
-            f"补救已于 {_when(current.rescue_started_at)} 发起，正在等待密钥持有人提交分片 / "
-            f"A rescue is already under way (started {_when(current.rescue_started_at)}): "
+            f"补救已于 {guide.when(current.rescue_started_at).zh} 发起，正在等待密钥持有人提交分片 / "
+            f"A rescue is already under way (started {guide.when(current.rescue_started_at).en}): "
             "waiting for the key holders' shares",
             code="conflict",
         )

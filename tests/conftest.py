@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from accounts.models import Organisation, Person, Role
 from accounts.second_factor import confirmed_device
 from ggzy import signing
+from tests import node as nodejs
 from tests import tools
 from tests.factories import OrganisationFactory, PersonFactory
 
@@ -197,3 +198,11 @@ def api_client_for(person: Person) -> APIClient:
     client = APIClient()
     client.force_authenticate(person)
     return client
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[str]:
+    """The ``node`` command, for the tests that run the pages' JavaScript (tests/node.py)."""
+    if nodejs.NODE is None:
+        pytest.fail(f"CI is set but there is no node: {nodejs.MISSING}", pytrace=False)
+    yield nodejs.NODE

@@ -9,7 +9,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 
 from accounts.models import Person
-from ggzy import clock, files
+from ggzy import beijing_time, clock, files
 from ggzy.errors import DomainError
 from ggzy_core.gm.sm3 import SM3
 from supervision import ledger
@@ -194,19 +194,20 @@ def _clarify(
     )
     earliest = now + CLARIFICATION_NOTICE_MIN
     before = locked.bid_deadline
+    earliest_zh, earliest_en = beijing_time.both(earliest)
     if new_deadline is None and before < earliest:
         raise DomainError(
             "距投标截止不足15日，澄清或修改须顺延截止时间，最早至 "
-            f"{earliest:%Y-%m-%d %H:%M} UTC [R21] / Less than 15 days before the deadline: the "
-            f"clarification must move the deadline to {earliest:%Y-%m-%d %H:%M} UTC or later [R21]",
+            f"{earliest_zh} [R21] / Less than 15 days before the deadline: the "
+            f"clarification must move the deadline to {earliest_en} or later [R21]",
             code="invalid",
             field="new_deadline",
         )
     if new_deadline is not None:
         if new_deadline < earliest:
             raise DomainError(
-                f"新的截止时间不得早于 {earliest:%Y-%m-%d %H:%M} UTC（发出之日起15日）[R21] / The new "
-                f"deadline cannot be before {earliest:%Y-%m-%d %H:%M} UTC (15 days from now) [R21]",
+                f"新的截止时间不得早于 {earliest_zh}（发出之日起15日）[R21] / The new "
+                f"deadline cannot be before {earliest_en} (15 days from now) [R21]",
                 code="invalid",
                 field="new_deadline",
             )
@@ -261,8 +262,9 @@ def _notify_downloaders(section: Section, clarification: Clarification) -> int:
     emails = set(downloads.exclude(notify_email="").values_list("notify_email", flat=True))
     subject = f"[{section.code}] 澄清/修改 {clarification.number}: {clarification.title}"
     body = (
-        f"{section.name}\n{clarification.body}\n\n"
-        f"投标截止时间 / bid deadline: {section.bid_deadline:%Y-%m-%d %H:%M} UTC"
+        f"{section.name}\n{clarification.body}\n\n投标截止时间 / bid deadline: {{}} / {{}}".format(
+            *beijing_time.both(section.bid_deadline)
+        )
     )
     now = clock.now()
     Notification.objects.bulk_create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import Person, Role
-from ggzy import clock
+from ggzy import beijing_time, clock
 from ggzy.errors import DomainError
 from supervision import ledger
 from trading.models import DocumentObjection, Notification, Section
@@ -45,9 +45,9 @@ def objection_raise(*, section: Section, actor: Person, text: str) -> DocumentOb
     cutoff = locked.bid_deadline - OBJECTION_CUTOFF
     if locked.status not in BEFORE_DEADLINE or now > cutoff:
         raise DomainError(
-            f"对招标文件的异议应在投标截止10日前提出（截至 {cutoff:%Y-%m-%d %H:%M} UTC）[R22] / "
+            f"对招标文件的异议应在投标截止10日前提出（截至 {beijing_time.both(cutoff)[0]}）[R22] / "
             f"Objections to the tender documents close 10 days before the deadline "
-            f"({cutoff:%Y-%m-%d %H:%M} UTC) [R22]",
+            f"({beijing_time.both(cutoff)[1]}) [R22]",
             code="conflict",
         )
     objection = DocumentObjection.objects.create(

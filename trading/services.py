@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Organisation, OrganisationKind, Person, Role
-from ggzy import clock
+from ggzy import beijing_time, clock
 from ggzy.errors import DomainError
 from ggzy_core.gm.envelope import sheet
 from supervision import ledger
@@ -196,8 +196,9 @@ def check_document_period(*, documents_from: dt.datetime, bid_deadline: dt.datet
         earliest = documents_from + DOCUMENT_PERIOD_MIN
         raise DomainError(
             "自招标文件开始发出之日起至投标截止不得少于20日 [L24]，截止时间最早为 "
-            f"{earliest:%Y-%m-%d %H:%M} UTC / At least 20 days from issuing the tender documents "
-            f"to the bid deadline [L24]: the deadline can be {earliest:%Y-%m-%d %H:%M} UTC at the "
+            f"{beijing_time.both(earliest)[0]} / At least 20 days from issuing the tender "
+            f"documents to the bid deadline [L24]: the deadline can be "
+            f"{beijing_time.both(earliest)[1]} at the "
             "earliest",
             code="invalid",
             field="bid_deadline",
@@ -287,9 +288,10 @@ def section_suspend(*, section: Section, actor: Person, reason: str) -> Section:
     _require_regulator(locked, actor)
     if locked.suspended_at is not None:
         raise DomainError(
-            f"标段已于 {locked.suspended_at:%Y-%m-%d %H:%M} UTC 暂停（{locked.suspended_reason}），"
-            "如需改变原因请先恢复 / The section has been suspended since "
-            f"{locked.suspended_at:%Y-%m-%d %H:%M} UTC ({locked.suspended_reason}): resume it "
+            f"标段已于 {beijing_time.both(locked.suspended_at)[0]} 暂停"
+            f"（{locked.suspended_reason}），如需改变原因请先恢复 / The section has been suspended "
+            f"since {beijing_time.both(locked.suspended_at)[1]} ({locked.suspended_reason}): "
+            "resume it "
             "first to suspend it for another reason",
             code="conflict",
         )

@@ -6,44 +6,19 @@ for pages of other apps (bidding's "My bids") that may not import deposits in Py
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
-import cn2an
 from django import template
 
 from accounts.models import Role
 from deposits import positions
+from ggzy.templatetags.money import yuan, yuan_in_words
 from trading.models import Section
 
 register = template.Library()
-CENT = Decimal("0.01")
-
-
-def _decimal(amount: Any) -> Decimal | None:
-    if amount is None or amount == "":
-        return None
-    try:
-        return Decimal(str(amount)).quantize(CENT)
-    except (InvalidOperation, ValueError):
-        return None
-
-
-@register.filter
-def yuan(amount: Any) -> str:
-    """``1,234,567.89``; empty for no amount."""
-    value = _decimal(amount)
-    return "" if value is None else f"{value:,.2f}"
-
-
-@register.filter
-def yuan_in_words(amount: Any) -> str:
-    """``捌拾万元整``: the capital-figure amount banks and receipts use (大写), so a figure
-    cannot be altered by adding a digit."""
-    value = _decimal(amount)
-    if value is None:
-        return ""
-    return str(cn2an.an2cn(str(value), "rmb"))
+# The money filters are ggzy's (one way on every page); kept here for templates that load this.
+register.filter("yuan", yuan)
+register.filter("yuan_in_words", yuan_in_words)
 
 
 @register.filter

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import gettext
 
 from ggzy_core.times import BEIJING
 
@@ -27,5 +27,4 @@ def beijing(moment: dt.datetime | None, precision: str = "seconds") -> str:
         text = f"{local:%Y-%m-%d %H:%M:%S}.{local.microsecond:06d}"
     else:
         text = local.strftime(_FORMATS.get(precision, _FORMATS["seconds"]))
-    zone = "北京时间" if (get_language() or "zh-hans").startswith("zh") else "Beijing time"
-    return f"{text} {zone}"
+    return f"{text} {gettext('Beijing time')}"

@@ -353,6 +353,7 @@
     ciphertextHex,
     unwrapContentKey,
     canonical,
+    byCodePoint,
     readingDigest,
     signReading,
   };

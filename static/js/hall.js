@@ -118,6 +118,7 @@
       if (message.sequence !== last + 1) { reconnect(); return; }
       last = message.sequence;
       applyEvent(message);
+      announceEvent(message);
       render();
       scheduleResync();
     } else if (message.type === "tick") {
@@ -214,6 +215,30 @@
     }
   }
 
+  // --- the events log: a polite live region (role="log") that screen readers announce -----------
+  let announcedStage = null; // the stage first drawn is on the badge, not news
+  const ANNOUNCED = {
+    signed_in: "signedIn", answered: "answered", objection: "objection",
+    objection_answered: "objectionAnswered", record: "record",
+    rescue_started: "rescueStarted", rescue_ended: "rescueEnded",
+  };
+
+  function announce(text) {
+    const log = $("hall-log");
+    if (!log || !text) return;
+    const now = window.ggzyServerNow ? new Date(window.ggzyServerNow()) : new Date();
+    const item = el("p", text);
+    const time = el("time", window.ggzyBeijing ? window.ggzyBeijing(now) : now.toISOString());
+    item.prepend(time, " ");
+    log.append(item);
+    while (log.children.length > 50) log.firstElementChild.remove();
+  }
+
+  function announceEvent(event) { // stage changes are told by render(), whatever brought them
+    const key = ANNOUNCED[event.kind];
+    if (key) announce($("hall-log").dataset[key]);
+  }
+
   // --- drawing ---------------------------------------------------------------------------------
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -254,6 +279,9 @@
         if (!status.closest(".reply-form")) { status.textContent = ""; status.className = "action-status"; }
       });
     }
+    if (root.dataset.stage !== state.stage && announcedStage !== null) announce(
+      $("hall-log").dataset.stage.replace("%(stage)s", L.stages[state.stage] || state.stage));
+    announcedStage = state.stage;
     root.dataset.stage = state.stage;
     $("hall-stage").textContent = L.stages[state.stage] || state.stage;
     // Where the hall stands and what comes next, in the server's words (realtime/guide.py).
@@ -514,7 +542,7 @@
     if (left <= 0) { out.textContent = M.window_over; return; }
     const s = Math.floor(left / 1000);
     const d = Math.floor(s / 86400);
-    out.textContent = `${d ? d + "d " : ""}${pad(Math.floor((s % 86400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+    out.textContent = `${d ? d + (window.ggzyDayUnit ? window.ggzyDayUnit() : "d") + " " : ""}${pad(Math.floor((s % 86400) / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
   }
 
   // --- actions -------------------------------------------------------------------------------
@@ -563,8 +591,19 @@
     return answer.detail || M.signed_in;
   }));
 
+  /** A bid sealed in this browser (the upload page keeps it in the origin-private file
+   * system under the section's code), for a bidder who did not save the .gbid file. */
+  async function sealedHere() {
+    try {
+      const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle("sealed-bids");
+      return await (await folder.getFileHandle(`${config.code}.gbid`)).getFile();
+    } catch (e) {
+      return null;
+    }
+  }
+
   $("unlock").addEventListener("click", (e) => act(e.currentTarget, bidderStatus, async () => {
-    const file = $("bid-file").files[0];
+    const file = $("bid-file").files[0] || (await sealedHere());
     if (!file) throw new Error(M.choose_bid);
     const me = mine();
     if (!me) throw new Error(M.no_bid);

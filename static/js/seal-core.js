@@ -37,7 +37,7 @@
   // hall-crypto is written for sm-crypto 0.5's array-taking SM3; the key-file reading and
   // unwrapping it does need only these two functions, which sm-crypto-v2 has.
   const hall = hallFactory(smv2.sm2, (bytes) => smv2.sm3(Uint8Array.from(bytes)), webcrypto);
-  const { HallCryptoError } = hall;
+  const { HallCryptoError, byCodePoint } = hall;
   const fail = (zh, en) => { throw new HallCryptoError(zh, en); };
 
   // --- bytes ---------------------------------------------------------------------------------
@@ -60,13 +60,6 @@
   };
   const random = (size) => webcrypto.getRandomValues(new Uint8Array(size));
   const sm3 = (bytes) => fromHex(smv2.sm3(bytes));
-  const byCodePoint = (a, b) => {
-    const x = Array.from(a, (c) => c.codePointAt(0));
-    const y = Array.from(b, (c) => c.codePointAt(0));
-    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
-    return x.length - y.length;
-  };
-
   // --- keys ----------------------------------------------------------------------------------
   /** The SM2 public key (sm-crypto's "04…" hex) in a PEM SubjectPublicKeyInfo. */
   function readPublicKey(text) {

@@ -11,4 +11,9 @@ class AlertsConfig(AppConfig):
     verbose_name = _("Supervision alerts")
 
     def ready(self) -> None:
-        from supervision.alerts import receivers  # noqa: F401  (runs the rules on events)
+        from supervision.alerts import (
+            receivers,  # noqa: F401  (runs the rules on events)
+            workbench,
+        )  # its panels on the workbench (accounts/workbench.py)
+
+        workbench.register()

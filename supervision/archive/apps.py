@@ -11,4 +11,9 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Electronic archive")
 
     def ready(self) -> None:
-        from supervision.archive import receivers  # noqa: F401  (sealing follows closing)
+        from supervision.archive import (
+            receivers,  # noqa: F401  (sealing follows closing)
+            workbench,  # its panels on the workbench
+        )
+
+        workbench.register()

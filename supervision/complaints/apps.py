@@ -9,3 +9,10 @@ class ComplaintsConfig(AppConfig):
     name = "supervision.complaints"
     label = "complaints"
     verbose_name = _("Complaints")
+
+    def ready(self) -> None:
+        from supervision.complaints import (
+            workbench,
+        )  # its panels on the workbench (accounts/workbench.py)
+
+        workbench.register()

@@ -45,7 +45,7 @@ def test_the_public_result_page_shows_the_candidates_then_the_winner_then_the_ke
     text = page.content.decode()
     for bidder in publicized.bidders:
         assert bidder.organisation.name in text
-    assert "40850000.00" in text and "may object to the result" in text
+    assert "40,850,000.00" in text and "may object to the result" in text
     assert "Result announcement" not in text
     signed = client().get(f"/award/{code}/publicity/json/")
     assert signed.content == bytes(publicized.publicity.content)

@@ -9,13 +9,10 @@ Without ``node`` these tests are skipped on a developer's machine, but fail in C
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
-import shutil
 import subprocess
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +23,12 @@ from ggzy_core.gm import envelope, sm2
 from ggzy_core.gm.envelope import OPENING_ROLE, Recipient
 from ggzy_core.gm.envelope.archive import plan_archive
 from ggzy_core.gm.sm4 import GCMEncryptor
-from tests import tools
+from tests import node as nodejs
 
 ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node")
-_MISSING = "needs Node.js (`node`, apt-get install nodejs) to run the sealing page's JavaScript"
 CREDIT_CODE = "91350100M000100Y43"
 
-pytestmark = tools.requires(NODE, _MISSING)
+pytestmark = nodejs.requires_node
 
 # Loads the vendored bundles as the worker does (globals, no module system), then answers one
 # JSON request from stdin with one JSON line: {"ok": …} or {"error": …}.
@@ -108,46 +103,15 @@ const run = {
     return Buffer.from(core.encodeSheet(sheet)).toString("utf8");
   },
 };
-let input = "";
-process.stdin.on("data", (chunk) => { input += chunk; });
-process.stdin.on("end", async () => {
-  const request = JSON.parse(input);
-  try {
-    console.log(JSON.stringify({ ok: await run[request.op](request) }));
-  } catch (error) {
-    console.log(JSON.stringify({ error: error.message }));
-  }
-});
 """
 
 
-@pytest.fixture(scope="module")
-def node() -> Iterator[str]:
-    if NODE is None:
-        pytest.fail(f"CI is set but there is no node: {_MISSING}", pytrace=False)
-    yield NODE
-
-
 def js(node: str, op: str, **request: Any) -> Any:
-    done = subprocess.run(
-        [node, "-e", DRIVER, str(ROOT)],
-        input=json.dumps({"op": op, **request}),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
-    if "error" in answer:
-        raise AssertionError(answer["error"])
-    return answer["ok"]
+    return nodejs.answer(node, DRIVER, op, **request)
 
 
 def js_error(node: str, op: str, **request: Any) -> str:
-    with pytest.raises(AssertionError) as refused:
-        js(node, op, **request)
-    return str(refused.value)
+    return nodejs.refusal(node, DRIVER, op, **request)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from tests.award.conftest import publicized  # noqa: F401
 from tests.award.world import AwardWorld
 from tests.bidding.conftest import bidders, section  # noqa: F401
 from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
-from tests.browser.test_hall import log_in
+from tests.browser.people import log_in
 from tests.realtime.conftest import eager_celery, opening  # noqa: F401
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 from trading.models import SectionStatus

@@ -40,6 +40,13 @@ def sign_in(page: Page, base: str, username: str) -> None:
     expect(page).to_have_url(base + reverse("accounts:dashboard"))
 
 
+def encrypted_key_file(key: sm2.SM2PrivateKey, folder: Path) -> Path:
+    """The key file as a bidder keeps it: PKCS#8, encrypted with KEY_PASSWORD."""
+    path = folder / "bidder.pem"
+    path.write_bytes(key.to_pem(KEY_PASSWORD.encode(), iterations=2000))
+    return path
+
+
 @pytest.fixture
 def bidder(published: Section) -> Bidder:  # noqa: F811
     bidder = make_bidder("网页封标建设有限公司")
@@ -70,9 +77,8 @@ def test_a_bid_sealed_in_the_browser_is_filed_and_opens_with_ggzy_bid_unseal(
     files = [folder / "商务标.pdf", folder / "技术标.bin"]
     files[0].write_bytes(b"%PDF-1.7 " + MARKER + b" business part " * 20_000)
     files[1].write_bytes(MARKER + bytes(range(256)) * 12_000)
-    key_file = tmp_path / "bidder.pem"
-    key_pem = bidder.key.to_pem(KEY_PASSWORD.encode(), iterations=2000)
-    key_file.write_bytes(key_pem)
+    key_file = encrypted_key_file(bidder.key, tmp_path)
+    key_pem = key_file.read_bytes()
     seen: list[Request] = []
     # Every request of the context: the page's and its sealing worker's.
     page.context.on("request", lambda request: seen.append(request))
@@ -134,8 +140,7 @@ def test_the_page_opens_a_bid_sealed_with_the_cli_and_shows_its_sheet_and_files(
     section = open_for_bids(published, closes_in=dt.timedelta(days=2))
     bid_file = tmp_path / "cli.gbid"
     bid_file.write_bytes(seal_bid(section, bidder, tmp_path, price="47000000.00"))
-    key_file = tmp_path / "bidder.pem"
-    key_file.write_bytes(bidder.key.to_pem(KEY_PASSWORD.encode(), iterations=2000))
+    key_file = encrypted_key_file(bidder.key, tmp_path)
 
     sign_in(page, live_server.url, "sealing-bidder")
     page.goto(live_server.url + reverse("bidding:upload", args=[section.code]))
@@ -163,8 +168,7 @@ def test_a_price_with_a_comma_is_refused_in_both_languages_and_nothing_is_upload
     section = open_for_bids(published, closes_in=dt.timedelta(days=2))
     document = tmp_path / "a.pdf"
     document.write_bytes(b"%PDF-1.7 proposal")
-    key_file = tmp_path / "bidder.pem"
-    key_file.write_bytes(bidder.key.to_pem(KEY_PASSWORD.encode(), iterations=2000))
+    key_file = encrypted_key_file(bidder.key, tmp_path)
     posts: list[Request] = []
     page.on("request", lambda r: posts.append(r) if r.method != "GET" else None)
 
@@ -188,8 +192,7 @@ def test_an_upload_cut_off_after_sealing_continues_from_where_it_stopped_after_a
     section = open_for_bids(published, closes_in=dt.timedelta(days=2))
     document = tmp_path / "large.bin"
     document.write_bytes(MARKER * 800_000)  # ~18 MB: three 8 MiB PATCHes
-    key_file = tmp_path / "bidder.pem"
-    key_file.write_bytes(bidder.key.to_pem(KEY_PASSWORD.encode(), iterations=2000))
+    key_file = encrypted_key_file(bidder.key, tmp_path)
     patches: list[str] = []
 
     def cut_after_the_first_part(route: Route) -> None:
@@ -233,8 +236,7 @@ def test_a_key_that_is_not_the_organisations_bound_key_is_refused_before_sealing
     section = open_for_bids(published, closes_in=dt.timedelta(days=2))
     document = tmp_path / "a.pdf"
     document.write_bytes(b"%PDF-1.7 proposal")
-    key_file = tmp_path / "someone-else.pem"
-    key_file.write_bytes(sm2.generate_private_key().to_pem(KEY_PASSWORD.encode(), iterations=2000))
+    key_file = encrypted_key_file(sm2.generate_private_key(), tmp_path)
 
     sign_in(page, live_server.url, "sealing-bidder")
     seal_in_page(page, live_server.url, section, [document], key_file, "1000.00")

@@ -33,7 +33,8 @@ from realtime.models import Hall
 from tests import servers, tools
 from tests.bidding.conftest import make_bidder, open_for_bids, seal_bid, upload_whole
 from tests.browser.conftest import requires_chromium
-from tests.browser.test_hall import contexts, log_in  # noqa: F401
+from tests.browser.people import log_in
+from tests.browser.test_hall import contexts  # noqa: F401
 from tests.experts.evaluation_world import Committee, committee
 from tests.factories import PersonFactory
 from tests.realtime.conftest import Opening, eager_celery  # noqa: F401

@@ -39,7 +39,8 @@ from realtime.models import (
 from tests import servers
 from tests.bidding.conftest import Bidder, make_bidder, open_for_bids, seal_bid, upload_whole
 from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
-from tests.factories import TEST_PASSWORD, PersonFactory
+from tests.browser.people import log_in
+from tests.factories import PersonFactory
 from tests.trading.conftest import Holders, draft, holders, project, published, tenderee  # noqa: F401
 from trading import chronograph
 from trading.models import Section, SectionStatus
@@ -60,16 +61,6 @@ class Participant:
     bid_file: Path | None = None
     key_file: Path | None = None
     password: str = ""
-
-
-def log_in(context: BrowserContext, base: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(base + reverse("accounts:login"))
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(TEST_PASSWORD)
-    page.locator("main").get_by_role("button", name="登录").click()
-    page.wait_for_url("**" + reverse("accounts:dashboard"))
-    return page
 
 
 def shot(page: Page, name: str) -> None:
@@ -123,7 +114,7 @@ def test_without_websockets_the_page_polls_and_still_follows_the_hall(
     expect(page.locator("#hall-stage")).to_have_text("等待开标")
     expect(page.locator("#hall-connection")).to_have_text("实时连接不可用，每 2 秒刷新一次")
     expect(page.locator("#hall-role")).to_have_text("旁观")
-    expect(page.locator("#hall-countdown")).to_have_text(re.compile(r"^\d+d \d\d:\d\d:\d\d$"))
+    expect(page.locator("#hall-countdown")).to_have_text(re.compile(r"^\d+天 \d\d:\d\d:\d\d$"))
     stages.fail_hall(published, "test: cancelled")
     expect(page.locator("#hall-stage")).to_have_text("未开标（流标）")
 

@@ -13,7 +13,7 @@ from realtime.models import BidOpening, OpeningStatus
 from supervision.models import LedgerEntry
 from tests.bidding.conftest import bidders, section  # noqa: F401
 from tests.browser.conftest import requires_chromium
-from tests.browser.test_hall import log_in
+from tests.browser.people import log_in
 from tests.realtime.conftest import Opening, eager_celery, opening  # noqa: F401
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 

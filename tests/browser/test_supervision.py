@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.bidding.conftest import bidders, section  # noqa: F401
 from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
-from tests.browser.test_hall import log_in
+from tests.browser.people import log_in
 from tests.realtime.conftest import eager_celery  # noqa: F401
 from tests.security.conftest import MakeWorld, world_at  # noqa: F401
 from tests.security.world import World

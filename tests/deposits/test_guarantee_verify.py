@@ -54,7 +54,7 @@ def test_the_number_and_the_printed_code_show_the_guarantee(guarantee: Guarantee
         guarantee.beneficiary.name,
         guarantee.bidder.name,
         guarantee.section.code,
-        "800000.00",
+        "800,000.00",  # yuan with separators, and in capital figures below
         "捌拾万元整",
         guarantee.document_sm3,
         guarantee.valid_until.isoformat(),

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +22,9 @@ from ggzy_core.credit_code import check_character
 from ggzy_core.evaluation import report_digest, report_message
 from ggzy_core.gm import curve, der, envelope, sm2
 from ggzy_core.reading import reading_digest, reading_message
-from tests import tools
+from tests import node as nodejs
 
-ROOT = Path(__file__).resolve().parents[2]
-NODE = shutil.which("node")
-_MISSING = "needs Node.js (`node`, apt-get install nodejs) to run the hall page's JavaScript"
-
-pytestmark = tools.requires(NODE, _MISSING)
+pytestmark = nodejs.requires_node
 
 # Reads one JSON request on stdin, answers one JSON line: {"ok": …} or {"error": …}.
 DRIVER = r"""
@@ -74,45 +66,15 @@ const run = {
     return { canonical: hall.canonical(reading), sm3: hall.readingDigest(reading) };
   },
 };
-let input = "";
-process.stdin.on("data", (chunk) => { input += chunk; });
-process.stdin.on("end", async () => {
-  const request = JSON.parse(input);
-  try {
-    console.log(JSON.stringify({ ok: await run[request.op](request) }));
-  } catch (error) {
-    console.log(JSON.stringify({ error: error.message }));
-  }
-});
 """
 
 
-@pytest.fixture(scope="module")
-def node() -> Iterator[str]:
-    if NODE is None:
-        pytest.fail(f"CI is set but there is no node: {_MISSING}", pytrace=False)
-    yield NODE
-
-
 def js(node: str, op: str, **request: Any) -> Any:
-    done = subprocess.run(
-        [node, "-e", DRIVER, str(ROOT)],
-        input=json.dumps({"op": op, **request}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    answer = json.loads(done.stdout)
-    if "error" in answer:
-        raise AssertionError(answer["error"])
-    return answer["ok"]
+    return nodejs.answer(node, DRIVER, op, **request)
 
 
 def js_error(node: str, op: str, **request: Any) -> str:
-    with pytest.raises(AssertionError) as refused:
-        js(node, op, **request)
-    return str(refused.value)
+    return nodejs.refusal(node, DRIVER, op, **request)
 
 
 def scalar_hex(key: sm2.SM2PrivateKey) -> str:

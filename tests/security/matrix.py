@@ -243,6 +243,9 @@ ROWS: dict[str, Row] = {
         }
     ),
     "accounts:dashboard": Row({"GET": same("DAAAAAAAA"), "POST": same("DAAAAAAAA")}),
+    # The workbench's panels (htmx): each person's own, every role (bidders their own bids
+    # only; nothing else depends on bids before the deadline: test_nothing_before_…).
+    "accounts:workbench_panels": Row({"GET": same("DAAAAAAAA")}),
     "accounts:key_retire": Row({"POST": same("DANNNDDNA")}),
     "accounts:keys": Row({"GET": same("DANNNAANA"), "POST": same("DANNNDDNA")}),
     "accounts:login": Row(
