@@ -65,7 +65,7 @@ typecheck: install
 
 ## pytest: the suite in PYTEST_WORKERS processes (pytest-xdist; each with its own test database,
 ## Redis database and var directory: config/settings.py); PYTEST_WORKERS=0 runs it in one
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 pytest: install
 	DEBUG=true $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 

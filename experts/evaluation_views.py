@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -38,6 +39,7 @@ from experts.forms import (
 from experts.models import Draw, Evaluation, EvaluationStatus, Member, RejectionGround, Score
 from ggzy import beijing_time, clock, http
 from ggzy.errors import DomainError
+from ggzy_core.gm.envelope import sheet
 from supervision import ledger
 
 LIST_LIMIT = 100
@@ -84,12 +86,19 @@ def _workspace(evaluation: Evaluation, member: Member) -> dict[str, Any]:
     # The bidders' credit records in force today: the committee weighs them when it checks
     # the qualifications [R51(3)] (docs/credit.md); members see them, nobody edits them here.
     records = credit.in_force_of_organisations({bid.organisation_id for bid in evaluated})
+    labels = {item.name: item.label(get_language() or "zh") for item in sheet.ITEMS}
     bids = []
     for bid in evaluated:
         bids.append(
             {
                 "bid": bid,
-                "files": list(enumerate(bid.files)),
+                # Stored as opened/<section>/<bid>/<name in the bid>: members read the last.
+                "files": [(index, name.split("/", 3)[-1]) for index, name in enumerate(bid.files)],
+                "sheet": [
+                    (labels.get(item, item), value)
+                    for item, value in (bid.sheet or {}).items()
+                    if item != "price"
+                ],
                 "rows": [(item, mine.get((bid.pk, item.pk))) for item in criteria],
                 "rejection": rejected.get(bid.pk),
                 "queries": bid.queries.order_by("asked_at"),

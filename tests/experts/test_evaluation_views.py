@@ -105,6 +105,20 @@ def test_a_member_sees_the_bids_and_scores_them_from_the_page(state: Committee) 
     ) == [11, 22, 33]
 
 
+def test_the_page_names_each_file_as_it_is_in_the_bid_and_each_sheet_item_by_its_label(
+    state: Committee,
+) -> None:
+    bid = state.evaluation.bids.get(number=1)
+    bid.files = [f"opened/GGZY-2026-001-01/{bid.pk}/技术标/施工组织设计.pdf"]
+    bid.sheet = {"price": "40850000.00", "duration_days": 540, "quality": "合格"}
+    bid.save(update_fields=["files", "sheet"])
+    text = verified(state.people[0]).get(page(state)).content.decode()
+    assert ">技术标/施工组织设计.pdf</a>" in text
+    assert str(bid.pk) + "技术标" not in text
+    assert "工期（日历天）: 540" in text and "质量: 合格" in text
+    assert "duration_days" not in text
+
+
 def test_a_refused_score_is_said_on_the_page_in_both_languages(state: Committee) -> None:
     client = verified(state.people[0])
     bid = state.evaluation.bids.get(number=1)
