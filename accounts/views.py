@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from axes.helpers import get_client_username, get_cool_off
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from knox.models import AuthToken
@@ -86,8 +90,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/dashboard.html", context)
 
 
+def _signed_in_or_whole_page_to_login(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """``login_required`` for htmx's panel refreshes: a refresh after the session ended gets
+    an ``HX-Redirect`` that takes the whole page to the login (and back to the workbench),
+    not the login form swapped into a panel."""
+    guarded = login_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated or request.headers.get("HX-Request") != "true":
+            return guarded(request, *args, **kwargs)
+        response = HttpResponse(
+            "登录已过期：请重新登录后回到工作台 / Your session has ended: sign in again to "
+            "return to the workbench",
+            status=401,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["HX-Redirect"] = (
+            f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': reverse('accounts:dashboard')})}"
+        )
+        return response
+
+    return wrapper
+
+
 @require_safe
-@login_required
+@_signed_in_or_whole_page_to_login
 def workbench_panels(request: HttpRequest) -> HttpResponse:
     """The workbench's panels for htmx to swap in: ``?panel=<key>`` one, else all of them;
     a key the person's workbench does not have is not found."""

@@ -156,3 +156,18 @@ def test_the_panels_route_answers_one_panel_by_its_key_and_404_for_a_key_it_lack
     assert missing.status_code == 404
     assert "请刷新工作台" in missing.content.decode()
     assert 'id="panel-things"' in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_panel_refresh_after_the_session_ended_takes_the_whole_page_to_the_login(
+    client: Any,
+) -> None:
+    url = reverse("accounts:workbench_panels") + "?panel=things"
+    refresh = client.get(url, headers={"HX-Request": "true"})
+    assert refresh.status_code == 401
+    dashboard = reverse("accounts:dashboard").replace("/", "%2F")
+    assert refresh["HX-Redirect"] == f"{reverse('accounts:login')}?next={dashboard}"
+    assert "请重新登录" in refresh.content.decode()
+    assert "sign in again" in refresh.content.decode()
+    # Outside htmx the route still sends a browser to the login page as every other one does.
+    assert client.get(url).status_code == 302

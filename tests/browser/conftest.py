@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -122,15 +124,29 @@ def assert_no_csp_violation(violations: list[str]) -> None:
     assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser profile per test, set up like a visitor from mainland China; no page
-    it shows may violate the Content-Security-Policy."""
-    context = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1200, "height": 720}
-    )
+@contextmanager
+def watched_context(browser: Browser, **options: Any) -> Iterator[BrowserContext]:
+    """A fresh browser profile set up like a visitor from mainland China; no page it shows
+    may violate the Content-Security-Policy."""
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
     context.set_default_timeout(15_000)
     violations = watch_csp(context)
-    yield context.new_page()
+    yield context
     context.close()
     assert_no_csp_violation(violations)
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh profile per test."""
+    with watched_context(browser, viewport={"width": 1200, "height": 720}) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh profile per test for tests that open several pages or download files."""
+    with watched_context(
+        browser, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    ) as made:
+        yield made

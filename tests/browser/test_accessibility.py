@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -83,18 +82,6 @@ def layout_of(html: bytes) -> str:
         return match[0] if name in _KEPT or name.startswith("aria-") else f" {name}"
 
     return hashlib.sha256(_ATTRIBUTE.sub(attribute, main).encode()).hexdigest()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    made = browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
-    )
-    made.set_default_timeout(15_000)
-    violations = watch_csp(made)
-    yield made
-    made.close()
-    assert_no_csp_violation(violations)
 
 
 def signed_in(context: BrowserContext, base: str, caller: Caller) -> Page:

@@ -6,19 +6,18 @@ award notice and the public result page shows the winner and the contract's term
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from award.models import Award, AwardStatus, ResultObjection
 from tests.award.conftest import publicized  # noqa: F401
 from tests.award.world import AwardWorld
 from tests.bidding.conftest import bidders, section  # noqa: F401
-from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
+from tests.browser.conftest import requires_chromium
 from tests.browser.people import log_in
 from tests.realtime.conftest import eager_celery, opening  # noqa: F401
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
@@ -27,21 +26,6 @@ from trading.models import SectionStatus
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    made = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 1280, "height": 900},
-        accept_downloads=True,
-    )
-    made.set_default_timeout(15_000)
-    violations = watch_csp(made)
-    yield made
-    made.close()
-    assert_no_csp_violation(violations)
 
 
 def shot(page: Page, name: str) -> None:
