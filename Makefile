@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-reset demo-evaluation demo-award test test-journey-embedded lint audit typecheck pytest migrate messages bench clean deploy-check
+.PHONY: install demo demo-reset demo-evaluation demo-award test test-journey-embedded lint audit typecheck pytest migrate messages bench clean deploy-check cluster cluster-test
 
 $(STAMP): requirements.lock pyproject.toml libs/ggzy-core/pyproject.toml clients/ggzy-bid/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -96,3 +96,14 @@ bench: install
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache
+
+## cluster: the production topology without docker — its own PostgreSQL, Redis and S3 (moto),
+## 2 daphne processes, a Celery worker and beat, the bank and issuer simulators, demo data;
+## all under var/cluster, ports 55000-55999; Ctrl-C stops everything (docs/cluster.md)
+cluster: install
+	$(PY) scripts/cluster.py up
+
+## cluster-test: tests/cluster (daphne, Redis, PostgreSQL, worker and disk faults) on a private
+## cluster; not part of `make test`. One test: make cluster-test PYTEST_ARGS="-k redis"
+cluster-test: install
+	$(PY) scripts/cluster.py test -q $(PYTEST_ARGS)

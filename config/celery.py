@@ -9,6 +9,8 @@ import os
 
 from celery import Celery
 
+from ggzy.observability.heartbeat import WorkerHeartbeat
+
 # The worker and beat write broker messages and the beat schedule under var/: private from
 # the first file on (settings set the same umask, but Celery loads them lazily).
 os.umask(0o077)
@@ -17,3 +19,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("ggzy")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# `manage.py health worker` (the containers' health check) reads the file this step touches.
+app.steps["consumer"].add(WorkerHeartbeat)

@@ -18,6 +18,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from ggzy.observability import logs as _structured_logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
@@ -136,6 +138,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics: first in and last out (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,9 +149,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): the session passed a second factor (accounts/second_factor.py).
     "django_otp.middleware.OTPMiddleware",
+    # request_id and user_id on every log line of the request (ggzy/observability/context.py).
+    "ggzy.observability.context.RequestLogContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "supervision.middleware.LedgerContextMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Axes last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -195,6 +202,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+elif env.int("DATABASE_POOL_MAX", default=0):
+    # Under daphne every concurrent request would open its own connection: 200 uploads at a
+    # deadline overran PostgreSQL's max_connections (bench/load_uploads.py). A pool per
+    # process bounds them; a request waits for a connection instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env.int("DATABASE_POOL_MAX"),
+        "timeout": 120,
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -214,6 +231,12 @@ if REDIS_URL:
         }
     }
     CELERY_BROKER_URL = REDIS_URL
+    # A task whose worker died unacknowledged comes back after this long (Redis's default,
+    # an hour, would leave a hall in decryption that long). It must exceed the longest task:
+    # an 8 GiB bid decrypts in about 100 s (tests/cluster/test_worker_faults.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=600)
+    }
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
@@ -523,11 +546,26 @@ _SECURITY_LOGGERS = [
         "TooManyFilesSent",
     )
 ]
+# Every line is structured (structlog through the standard library: ggzy/observability/
+# logs.py): one JSON object per line in production, a readable console line with DEBUG;
+# LOG_FORMAT=json|console chooses explicitly. Secret-looking keys are masked in both.
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "console"}:
+    raise ImproperlyConfigured(
+        f"LOG_FORMAT 只能是 json 或 console / LOG_FORMAT must be json or console, not {LOG_FORMAT!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"refusals": {"()": "ggzy.log.RefusalFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
+    "formatters": {"structured": {"()": f"ggzy.observability.logs.{LOG_FORMAT}_formatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["refusals"],
+            "formatter": "structured",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
@@ -539,6 +577,39 @@ LOGGING = {
         **{name: _REFUSALS for name in _SECURITY_LOGGERS},
     },
 }
+_structured_logs.configure_structlog()
+_structured_logs.connect_task_context()
+# The worker keeps the configuration above instead of replacing the root's handlers with
+# its own plain-text ones: its lines are JSON like everyone else's.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Metrics and health (ggzy/observability, config/observability.py, docs/operations.md) ---
+# /metrics answers requests from these networks (judged behind PROXY_COUNT trusted proxies,
+# never by a forwarded address we cannot trust) or with "Authorization: Bearer METRICS_TOKEN".
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32 and not DEBUG:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN 至少 32 个字符 / METRICS_TOKEN must be at least 32 characters: "
+        "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+    )
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=["celery"])
+METRICS_REDIS_TIMEOUT_SECONDS = env.float("METRICS_REDIS_TIMEOUT_SECONDS", default=0.5)
+# /healthz: each check (database, channel layer, storage) must answer within this.
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
+# Heartbeat files of the worker and beat (ggzy/observability/heartbeat.py), read by
+# `manage.py health worker|beat`: stale after the given ages.
+HEALTH_DIR = Path(env.str("HEALTH_DIR", default=str(VAR_DIR / "health")))
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=10.0)
+HEALTH_WORKER_MAX_AGE_SECONDS = env.float("HEALTH_WORKER_MAX_AGE_SECONDS", default=60.0)
+HEALTH_BEAT_MAX_AGE_SECONDS = env.float("HEALTH_BEAT_MAX_AGE_SECONDS", default=90.0)
+CELERY_BEAT_SCHEDULER = "ggzy.observability.heartbeat:HeartbeatScheduler"
+# Beat wakes at least this often even when nothing is due, so its heartbeat stays fresh.
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
+# `manage.py health web` asks this process's /healthz (the compose health check).
+HEALTH_WEB_URL = env.str("HEALTH_WEB_URL", default="http://127.0.0.1:8000/healthz")
+# Probes come over plain HTTP from the host or the monitoring network, not through nginx.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # How long bidders have to confirm or object to the reading in the opening hall.
 HALL_CONFIRMATION_MINUTES = env.int("HALL_CONFIRMATION_MINUTES", default=10)

@@ -8,6 +8,8 @@ from accounts import api as accounts_api
 from bidding import api as bidding_api
 from deposits import guarantee_api
 from ggzy import api
+from ggzy.observability.health import HealthView
+from ggzy.observability.metrics import MetricsView
 from realtime import api as hall_api
 from trading import api as trading_api
 
@@ -64,6 +66,10 @@ api_patterns = [
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    # Probes, not pages: /healthz is public and says only whether this process can serve;
+    # /metrics answers only the monitoring network or the bearer token (docs/operations.md).
+    path("healthz", HealthView.as_view(), name="healthz"),
+    path("metrics", MetricsView.as_view(), name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("", include("trading.urls")),
     path("bidding/", include("bidding.urls")),

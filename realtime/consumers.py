@@ -18,15 +18,22 @@ import random
 import time
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from django.http import Http404
 
 from ggzy import clock
-from realtime import access, events, snapshot
+from realtime import access, events, fanout, snapshot
+from realtime.fanout import Fanout
+from realtime.known_sequences import KnownSequences
 from realtime.models import Hall
 
 HEARTBEAT_SECONDS = 5.0
+NO_SNAPSHOT = -1
+# One database query per hall and process for this many seconds serves every socket's
+# heartbeat: a broadcast lost to a whole process is caught up within this plus a heartbeat.
+KNOWN = KnownSequences(max_age=HEARTBEAT_SECONDS / 2)
 # What a client may send (docs/hall-protocol.md): small JSON commands, a few a second. The
 # browser page sends a ping every 30 s and a resync at most every 250 ms after events.
 MAX_MESSAGE_BYTES = 4096
@@ -51,7 +58,8 @@ logger = logging.getLogger(__name__)
 
 class HallConsumer(AsyncJsonWebsocketConsumer):
     hall_id: int
-    group: str
+    fanout: Fanout
+    joined = False
     sent: int
     heartbeat: asyncio.Task[None] | None = None
 
@@ -60,6 +68,8 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         # One sender at a time: the heartbeat's catch-up and a live broadcast both await the
         # database; without the lock they could each send the same event.
         self.sending = asyncio.Lock()
+        # The last event this socket has sent; NO_SNAPSHOT until its snapshot is out.
+        self.sent = NO_SNAPSHOT
         self.last_event_at = time.monotonic()
         self.tokens = float(RATE_BURST)
         self.refilled_at = time.monotonic()
@@ -72,12 +82,21 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         except (Http404, Hall.DoesNotExist):
             await self.close(code=4404)
             return
-        self.group = events.group_name(self.hall_id)
         # Join before reading the snapshot: an event committed in between arrives after
-        # the snapshot and is either skipped (already in it) or sent (newer).
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.accept()
-        await self.send_snapshot()
+        # the snapshot and is either skipped (already in it) or sent (newer). The process
+        # joins the hall's group once for all its sockets (realtime/fanout.py).
+        self.fanout = fanout.for_this_loop(self.channel_layer)
+        await self.fanout.join(self.hall_id, self)
+        self.joined = True
+        try:
+            await self.accept()
+            await self.send_snapshot()
+        except BaseException:
+            # A handshake daphne gave up on meanwhile (it allows 5 s): no disconnect follows,
+            # so leave the hall's feed here rather than stay in it for good.
+            self.joined = False
+            await self.fanout.leave(self.hall_id, self)
+            raise
         self.heartbeat = asyncio.create_task(self._beat())
 
     def _hall_id(self, code: str) -> int:
@@ -93,27 +112,47 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         hall = Hall.objects.select_related("section", "section__project").get(pk=self.hall_id)
         return snapshot.snapshot(hall, self.scope["user"])
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch first closes stale database connections — a hop to the one
+        thread daphne runs database calls on, for every message to every socket: with
+        hundreds of sockets per process each event queued hundreds of hops there, ahead of
+        the host's request. This consumer touches the database only through
+        ``database_sync_to_async``, which closes stale connections itself, on that thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    def ready_for(self, sequence: int) -> bool:
+        return self.sent != NO_SNAPSHOT and sequence == self.sent + 1 and not self.sending.locked()
+
     async def hall_event(self, message: dict[str, Any]) -> None:
-        event = message["message"]
+        """A broadcast: ``sequence`` and the event's rendered ``text`` (realtime/events.py)."""
+        sequence, text = message["sequence"], message["text"]
+        KNOWN.saw(self.hall_id, sequence)
         async with self.sending:
-            if event["sequence"] > self.sent + 1:
-                await self._catch_up(up_to=event["sequence"] - 1)
-            await self._deliver(event)
+            if self.sent == NO_SNAPSHOT:
+                # The process's feed hands this socket events from its join on; one that comes
+                # before the snapshot is read was committed before it, so the snapshot has it.
+                return
+            if sequence > self.sent + 1:
+                await self._catch_up(up_to=sequence - 1)
+            await self._deliver(sequence, text)
         self.last_event_at = time.monotonic()
 
-    async def _deliver(self, event: dict[str, Any]) -> None:
+    async def _deliver(self, sequence: int, text: str) -> None:
         """Send an event unless it was already sent (the lock is held)."""
-        if event["sequence"] <= self.sent:
+        if sequence <= self.sent:
             return
-        await self.send_json(event)
-        self.sent = event["sequence"]
+        await self.send(text_data=text)
+        self.sent = sequence
 
     async def _catch_up(self, up_to: int | None = None) -> None:
         missed = await database_sync_to_async(events.events_after)(
             self.hall_id, self.sent, up_to=up_to
         )
         for event in missed:
-            await self._deliver(event)
+            await self._deliver(event["sequence"], events.as_text(event))
 
     async def _beat(self) -> None:
         # Spread the clients' heartbeats, and skip the database while events are flowing (a
@@ -121,8 +160,8 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))  # noqa: S311  # nosec B311 # jitter, not security
         while True:
             if time.monotonic() - self.last_event_at >= HEARTBEAT_SECONDS:
-                current = await database_sync_to_async(self._current_sequence)()
-                if current > self.sent:
+                latest = await KNOWN.latest(self.hall_id, self._stored_sequence)
+                if latest > self.sent:
                     async with self.sending:
                         await self._catch_up()
             await self.send_json(
@@ -130,8 +169,10 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
             )
             await asyncio.sleep(HEARTBEAT_SECONDS)
 
-    def _current_sequence(self) -> int:
-        return int(Hall.objects.filter(pk=self.hall_id).values_list("sequence", flat=True).get())
+    @staticmethod
+    @database_sync_to_async
+    def _stored_sequence(hall_id: int) -> int:
+        return int(Hall.objects.filter(pk=hall_id).values_list("sequence", flat=True).get())
 
     async def receive(
         self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
@@ -190,8 +231,8 @@ class HallConsumer(AsyncJsonWebsocketConsumer):
             self.heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.heartbeat
-        if getattr(self, "group", None):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if self.joined:
+            await self.fanout.leave(self.hall_id, self)
 
 
 class NotFoundConsumer(AsyncWebsocketConsumer):

@@ -9,12 +9,14 @@ starts after the deadline (realtime/rescue.py), or else withdrawn (撤回).
 from __future__ import annotations
 
 import itertools
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -152,11 +154,25 @@ def decrypt(opening_id: int) -> str:
     if opening.status != OpeningStatus.DECRYPTING or opening.content_key is None:
         return opening.status
     try:
-        with tempfile.TemporaryDirectory() as scratch:
+        return _decrypt(opening, bytes(opening.content_key))
+    finally:
+        # A worker killed mid-task (the task then runs again, acks_late) leaves its plaintext
+        # scratch behind: every run's is under one folder per bid, gone once the bid is.
+        if not BidOpening.objects.filter(pk=opening_id, status=OpeningStatus.DECRYPTING).exists():
+            shutil.rmtree(_scratch_root(opening_id), ignore_errors=True)
+
+
+def _scratch_root(opening_id: int) -> Path:
+    return Path(settings.VAR_DIR) / "decrypting" / str(opening_id)
+
+
+def _decrypt(opening: BidOpening, content_key: bytes) -> str:
+    opening_id = opening.pk
+    try:
+        _scratch_root(opening_id).mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.TemporaryDirectory(dir=_scratch_root(opening_id)) as scratch:
             stream = HashingReader(PartsReader(opening.bid.upload))
-            files = envelope.unseal(
-                cast(BinaryIO, stream), bytes(opening.content_key), Path(scratch) / "out"
-            )
+            files = envelope.unseal(cast(BinaryIO, stream), content_key, Path(scratch) / "out")
             # The bytes decrypted must be the bytes the receipt names.
             if stream.drain() != opening.bid.sm3:
                 raise OSError("the stored bid does not match its receipt's SM3")
@@ -190,6 +206,9 @@ def _store(opening: BidOpening, root: Path, path: Path | str) -> str:
     relative = Path(path).relative_to(root) if Path(path).is_absolute() else Path(path)
     name = f"opened/{opening.bid.section.code}/{opening.bid_id}/{relative.as_posix()}"
     with (root / relative).open("rb") as handle:
+        # A run killed while storing left some of these, perhaps half-written: replace
+        # them, or storage would keep both copies, the new one under a made-up name.
+        default_storage.delete(name)
         return default_storage.save(name, File(handle))
 
 

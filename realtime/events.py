@@ -1,9 +1,13 @@
 """The hall's event stream: every public change gets the next sequence number, is stored,
 and is broadcast after commit. Clients (and consumers) resync from the stored events, so a
-dropped broadcast is caught up, never lost; a repeated one is ignored by its number."""
+dropped broadcast is caught up, never lost; a repeated one is ignored by its number.
+
+A broadcast carries the event already rendered as the JSON text the sockets send
+(``text``) and its ``sequence``: rendered once here, not once per socket."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -44,6 +48,11 @@ def as_message(event: HallEvent) -> dict[str, Any]:
     }
 
 
+def as_text(message: dict[str, Any]) -> str:
+    """The frame a socket sends: what channels' ``send_json`` would send."""
+    return json.dumps(message)
+
+
 def events_after(hall_id: int, sequence: int, *, up_to: int | None = None) -> list[dict[str, Any]]:
     events = HallEvent.objects.filter(hall_id=hall_id, sequence__gt=sequence)
     if up_to is not None:
@@ -51,13 +60,16 @@ def events_after(hall_id: int, sequence: int, *, up_to: int | None = None) -> li
     return [as_message(event) for event in events.order_by("sequence")]
 
 
+def group_message(message: dict[str, Any]) -> dict[str, Any]:
+    """What the channel layer carries to the hall's sockets."""
+    return {"type": "hall.event", "sequence": message["sequence"], "text": as_text(message)}
+
+
 def broadcast(hall_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(
-            group_name(hall_id), {"type": "hall.event", "message": message}
-        )
+        async_to_sync(layer.group_send)(group_name(hall_id), group_message(message))
     except Exception:
         logger.warning("hall %s: broadcast of #%s failed", hall_id, message["sequence"])

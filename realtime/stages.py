@@ -125,8 +125,15 @@ def open_hall(section: Section) -> Hall:
     bids = list(
         Bid.objects.filter(section=section, status=BidStatus.RECEIVED).order_by("received_at", "id")
     )
-    for number, bid in enumerate(bids, start=1):
-        BidOpening.objects.get_or_create(hall=hall, bid=bid, defaults={"number": number})
+    # One insert for every row (a hall opens with hundreds of bids, dozens of halls in the
+    # same minute); the hall's row lock and its stage make a second opening impossible, the
+    # filter keeps a repeated tick harmless all the same.
+    numbered = set(BidOpening.objects.filter(hall=hall).values_list("bid_id", flat=True))
+    BidOpening.objects.bulk_create(
+        BidOpening(hall=hall, bid=bid, number=number)
+        for number, bid in enumerate(bids, start=1)
+        if bid.pk not in numbered
+    )
     enter(hall, S.SIGN_IN, actor=ledger.SYSTEM, bids=len(bids))
     return hall
 

@@ -2,7 +2,10 @@
 
 Every state-changing action calls ``append`` inside its own transaction, so the entry
 commits or rolls back with the change it records [E49]. Appenders serialise on the locked
-``LedgerHead`` row; the chain stays unbroken with any number of processes.
+``LedgerHead`` row; the chain stays unbroken with any number of processes. On PostgreSQL the
+lock is released once the commit record is in the write-ahead log, before it is flushed:
+the flush is waited for right after COMMIT, outside the lock, so concurrent appenders share
+fsyncs (``ledger_postgres``; docs/ledger.md, "Appends and concurrency").
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from django.db.models import Q, QuerySet
 from ggzy import clock, signing
 from ggzy_core import ledger_chain as chain
 from ggzy_core.canonical import canonical
+from supervision import ledger_postgres
 from supervision.models import LedgerCheckpoint, LedgerEmbargo, LedgerEntry, LedgerHead
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -134,20 +138,26 @@ def append_many(pending: Sequence[Pending]) -> list[LedgerEntry]:
     if not prepared:
         return []
     with transaction.atomic():
-        head = _locked_head()
-        sequence, previous = head.sequence, head.entry_hash
+        connection = transaction.get_connection()
+        postgres = connection.vendor == "postgresql"
+        locked = ledger_postgres.lock_head(connection) if postgres else None
+        if locked is None:
+            head = _locked_head()
+            locked = head.sequence, head.entry_hash
+        sequence, previous = locked
         # Read after taking the lock, so time never runs backwards along the chain.
         recorded_at = _iso(clock.now())
-        records = []
+        entries = []
         for record in prepared:
             sequence += 1
             record.update(sequence=sequence, recorded_at=recorded_at, previous_hash=previous)
             record["entry_hash"] = previous = chain.entry_hash(record)
-            records.append(record)
-        entries = LedgerEntry.objects.bulk_create(
-            [LedgerEntry(**_columns(record)) for record in records]
-        )
-        LedgerHead.objects.filter(pk=head.pk).update(sequence=sequence, entry_hash=previous)
+            entries.append(LedgerEntry(**_columns(record)))
+        if postgres:
+            ledger_postgres.store(connection, entries, sequence, previous)
+        else:
+            LedgerEntry.objects.bulk_create(entries)
+            LedgerHead.objects.filter(pk=1).update(sequence=sequence, entry_hash=previous)
     return entries
 
 
@@ -261,6 +271,20 @@ def entry_records() -> Iterator[dict[str, Any]]:
     rows = LedgerEntry.objects.order_by("sequence").values_list(*_RECORD_COLUMNS)
     for row in rows.iterator(chunk_size=5000):
         yield _record(dict(zip(_RECORD_COLUMNS, row, strict=True)))
+    make_durable()
+
+
+def make_durable() -> None:
+    """Return once every entry committed so far is flushed. Call it after reading entries
+    and before handing them on (an export, a verdict, an archive package).
+
+    An appender's commit is visible a moment before it is flushed (``ledger_postgres``):
+    what is handed on must not name an entry that a crash in that moment could still take
+    back, or the next appender would reuse its sequence and fork the chain from the copy.
+    Everything read before this call was committed before this wait's own commit.
+    """
+    if transaction.get_connection().vendor == "postgresql":
+        ledger_postgres.wait_until_durable()
 
 
 def checkpoint_records() -> list[dict[str, Any]]:

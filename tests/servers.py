@@ -268,3 +268,29 @@ def issuer_simulator(
             yield IssuerSimulator(url, process, code)
         finally:
             stop(process)
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    env: dict[str, str]
+
+
+def ggzy_bid_submit(
+    *, url: str, token: str, bid: Path, section_code: str, home: Path, chunk_size: int
+) -> Command:
+    """``ggzy-bid submit`` as a bidder runs it against ``url`` (its profile under ``home``)."""
+    return Command(
+        argv=[
+            sys.executable,
+            "-m",
+            "ggzy_bid.cli",
+            "submit",
+            str(bid),
+            "--section",
+            section_code,
+            "--chunk-size",
+            str(chunk_size),
+        ],
+        env={**os.environ, "GGZY_SERVER": url, "GGZY_TOKEN": token, "XDG_CONFIG_HOME": str(home)},
+    )

@@ -176,6 +176,7 @@ def archive_store(*, section_id: int, actor_id: int | None = None) -> str:
     if bids_secret_until(section) is not None:
         return "open"
     package = builder.build(section, sealed_at=clock.now())
+    ledger.make_durable()  # the package names ledger entries: never one a crash could take back
     sm3 = sm3_hex(package.data)
     name = _store(section, package.data, sm3)
     with transaction.atomic():

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import secrets
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -30,20 +28,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def submit(
     url: str, token: str, bid: Path, section: Section, home: Path
 ) -> subprocess.Popen[bytes]:
+    command = servers.ggzy_bid_submit(
+        url=url, token=token, bid=bid, section_code=section.code, home=home, chunk_size=65536
+    )
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ggzy_bid.cli",
-            "submit",
-            str(bid),
-            "--section",
-            section.code,
-            "--chunk-size",
-            "65536",
-        ],
+        command.argv,
         cwd=servers.ROOT,
-        env={**os.environ, "GGZY_SERVER": url, "GGZY_TOKEN": token, "XDG_CONFIG_HOME": str(home)},
+        env=command.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

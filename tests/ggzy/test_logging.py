@@ -4,9 +4,6 @@ still logs its traceback."""
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -135,50 +132,3 @@ def test_a_request_for_a_foreign_host_is_one_warning_line_without_traceback(
     assert record.levelno == logging.WARNING and record.exc_info is None
     message = record.getMessage()
     assert "\n" not in message and "code=DisallowedHost" in message and "user=" in message
-
-
-EMIT_A_REFUSAL = """
-import django
-django.setup()
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.test import RequestFactory
-from django.utils.log import log_response
-
-request = RequestFactory().get("/accounts/organisations/7/edit/", HTTP_HOST="127.0.0.1")
-try:
-    raise PermissionDenied("只有单位管理员可以操作 / Only the organisation's administrators")
-except PermissionDenied as exc:
-    # What Django's exception handler does for a PermissionDenied raised in a view.
-    log_response(
-        "Forbidden (Permission denied): %s", request.path, response=HttpResponse(status=403),
-        request=request, exception=exc,
-    )
-"""
-
-
-@pytest.mark.parametrize("debug", ["true", "false"])
-def test_a_refusal_is_one_line_on_the_console_with_debug_on_or_off(
-    debug: str, tmp_path: Path
-) -> None:
-    """The real logging configuration, in a process of its own: Django's own console
-    handler (DEBUG) must not print the refusal a second time, and nothing a traceback."""
-    key = tmp_path / "platform.pem"
-    key.write_text("settings only check that the file exists")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "GGZY_VAR_DIR": str(tmp_path / "var"),
-        "DEBUG": debug,
-        "SECRET_KEY": "s" * 50,
-        "PLATFORM_SIGNING_KEY_FILE": str(key),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", EMIT_A_REFUSAL], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [
-        "refused 403 GET /accounts/organisations/7/edit/ user=anonymous "
-        "code=permission_denied addr=127.0.0.1"
-    ]

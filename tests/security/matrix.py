@@ -731,7 +731,12 @@ ROWS: dict[str, Row] = {
     ),
     "experts:my_queries": Row({"GET": same("DAADDDDDD")}),
     "experts:query_answer": Row({"POST": ("DNNNNNNNN", "DNNNNNNNN", "DANNNNNNN")}),
+    # The health probe: public, no login; it says only whether this process can serve.
+    "healthz": Row({"GET": same("AAAAAAAAA")}),
     "home": Row({"GET": same("AAAAAAAAA")}),
+    # Prometheus metrics: for the monitoring network or the bearer token, never for a
+    # browser session, whoever is signed in (the matrix calls from 192.0.2.10).
+    "metrics": Row({"GET": same("DDDDDDDDD")}),
     "realtime:hall": Row({"GET": same("AAAAAAAAA")}),
     # Lists public facts (code, name, opening time, stage) of the halls one hosts, supervises
     # or runs; nothing about bids. Everyone signed in gets the page (others: an empty list).

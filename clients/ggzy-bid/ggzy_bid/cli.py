@@ -18,11 +18,10 @@ from collections.abc import Sequence
 from ggzy_core.gm.errors import GMError, InvalidKey, MalformedData, NotSM2Key, WrongPassword
 
 from . import output
-from .commands import GROUPS, Handler
-from .commands.submission import PASSWORD_ENV
+from .commands import Handler, groups
+from .environment import PASSWORD_ENV, PROFILE_ENV
 from .errors import EXIT_USAGE, CLIError
 from .passwords import ENV_VAR
-from .server import PROFILE_ENV
 
 PROG = "ggzy-bid"
 
@@ -46,7 +45,9 @@ password error, 3 try again later (submit: the platform's storage is full; it re
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for every command, or only for ``command``'s group when it names one: a
+    run imports just the modules it needs (``seal`` then loads no HTTP client)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="投标人工具：SM2 密钥、签名与 SM3 摘要 / bidder's tool: SM2 keys, "
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in GROUPS:
+    for group in groups(command):
         group.register(subparsers)
     return parser
 
@@ -76,9 +77,10 @@ def _describe_gm_error(exc: GMError) -> CLIError:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments[0] if arguments else None)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     handler: Handler = args.handler

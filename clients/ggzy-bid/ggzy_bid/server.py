@@ -28,10 +28,10 @@ from urllib.parse import unquote
 
 import requests
 
+from .environment import PROFILE_ENV as PROFILE_ENV  # callers name it through this module
 from .errors import EXIT_LATER, CLIError
 
 DEFAULT_PROFILE = "default"
-PROFILE_ENV = "GGZY_PROFILE"
 _PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")
 TUS = {"Tus-Resumable": "1.0.0"}
 RETRIES = 8

@@ -20,8 +20,23 @@ def _gmssl_multiply(k: int, point: curve.Point) -> curve.Point:
 
 def test_the_fixed_base_table_agrees_with_gmssl_for_edge_and_random_scalars() -> None:
     scalars = EDGE_SCALARS + [secrets.randbelow(curve.N - 1) + 1 for _ in range(40)]
+    table = curve.WindowTable(curve.G)
     for k in scalars:
-        assert curve.base_multiply(k) == _gmssl_multiply(k, curve.G), k
+        expected = _gmssl_multiply(k, curve.G)
+        assert table.multiply(k) == expected, k
+        assert curve.base_multiply(k) == expected, k
+
+
+def test_it_builds_the_base_table_only_once_a_process_has_used_k_g_often(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(curve, "_g_table", None)
+    monkeypatch.setattr(curve, "_plain_base_multiplications", 0)
+    for k in range(1, curve._PLAIN_BASE_MULTIPLICATIONS + 1):
+        assert curve.base_multiply(k) == _gmssl_multiply(k, curve.G)
+    assert curve._g_table is None  # a sealing run (three k·G) never pays for the table
+    assert curve.base_multiply(12345) == _gmssl_multiply(12345, curve.G)
+    assert curve._g_table is not None
 
 
 def test_a_table_for_any_public_point_agrees_with_gmssl() -> None:

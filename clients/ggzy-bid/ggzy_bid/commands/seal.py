@@ -26,10 +26,10 @@ from ggzy_core.gm.envelope import (
 from ggzy_core.gm.envelope.archive import DOCUMENT_ID_FILE
 from ggzy_core.gm.envelope.manifest import DEFAULT_CHUNK_SIZE
 
-from .. import bound_keys, files, output, server
+from .. import files, output
+from ..environment import PROFILE_ENV
 from ..errors import EXIT_OK, CLIError
 from ..passwords import ENV_VAR
-from ..server import PROFILE_ENV
 from .envelope_support import ProgressBar, bilingual_errors, publish, temporary_beside
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
@@ -215,6 +215,8 @@ def warn_if_not_bound(fingerprint: str, credit_code: str, profile: str | None) -
     """Ask the platform, when a login is at hand, whether this key may sign for this
     organisation; warn (never refuse: the key may be bound before the upload) if not. A
     sealing machine may be offline on purpose: one short try, then a warning."""
+    from .. import bound_keys, server  # the HTTP client: only when a login may be asked
+
     try:
         login = server.resolve(None, None, profile)
     except CLIError:

@@ -27,6 +27,7 @@ from ggzy_core.gm.sm3 import sm3_hex, sm3_stream
 from ggzy_core.receipts import verify_receipt
 
 from .. import bound_keys, files, output, server
+from ..environment import PASSWORD_ENV as PASSWORD_ENV  # tests and callers name it here
 from ..errors import EXIT_INVALID, EXIT_OK, CLIError
 
 
@@ -128,9 +129,6 @@ def server_options(parser: argparse.ArgumentParser) -> None:
 
 def session_for(args: argparse.Namespace) -> server.Session:
     return server.Session(server.resolve(args.server, args.token, args.profile))
-
-
-PASSWORD_ENV = "GGZY_PASSWORD"  # noqa: S105  # nosec B105 # the variable's name, not a password
 
 
 def _login_password() -> str:

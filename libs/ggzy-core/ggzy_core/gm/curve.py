@@ -178,13 +178,29 @@ def _base_table() -> WindowTable:
     return _g_table
 
 
+# Building the k·G table costs about as much as 40 plain multiplications. A process that
+# needs only a few (``ggzy-bid seal``: two wraps and a signature) never builds it; one that
+# keeps going (a server, a long verification) builds it once it has done this many.
+_PLAIN_BASE_MULTIPLICATIONS = 32
+_plain_base_multiplications = 0
+
+
 def _base_multiply_hex(k: int) -> str:
+    global _plain_base_multiplications
+    if _g_table is None and _plain_base_multiplications < _PLAIN_BASE_MULTIPLICATIONS:
+        if not 1 <= k < N:
+            raise ValueError("scalar must lie in [1, n-1]")
+        _plain_base_multiplications += 1  # a lost update under threads only builds it later
+        result = CryptSM2._kg(_PUBLIC_ENGINE, k, _G_HEX)
+        if result is None:  # unreachable for 1 <= k < n
+            raise ArithmeticError("k·G reached the point at infinity")
+        return str(result)
     return _base_table().multiply_hex(k)
 
 
 def base_multiply(k: int) -> Point:
     """Return k·G for 1 <= k < n."""
-    return _base_table().multiply(k)
+    return hex_to_point(_base_multiply_hex(k))
 
 
 def multiply(k: int, point: Point, table: WindowTable | None = None) -> Point:

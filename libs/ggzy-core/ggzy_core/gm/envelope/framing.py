@@ -29,6 +29,8 @@ _COMMITMENT_LABEL = b"ggzy-bid/1 content key commitment\x00"
 _SHEET_COUNTER = b"\xff\xff\xff\xff"
 _SHEET_FLAG = b"\x02"
 
+Block = bytes | bytearray | memoryview
+
 
 def content_key_commitment(content_key: bytes) -> bytes:
     """SM3 over a label and the key. GCM is not key-committing: without this, a bidder
@@ -137,9 +139,9 @@ class BackgroundConsumer:
     A failure in the worker is raised in the caller at its next ``put`` or at ``close``.
     """
 
-    def __init__(self, consume: Callable[[bytes], None], *, depth: int = 4) -> None:
+    def __init__(self, consume: Callable[[Block], None], *, depth: int = 4) -> None:
         self._consume = consume
-        self._queue: queue.Queue[bytes | None] = queue.Queue(depth)
+        self._queue: queue.Queue[Block | None] = queue.Queue(depth)
         self._error: BaseException | None = None
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="ggzy-envelope-io", daemon=True)
@@ -153,7 +155,7 @@ class BackgroundConsumer:
                 except BaseException as exc:  # re-raised in the caller's thread
                     self._error = exc
 
-    def put(self, block: bytes) -> None:
+    def put(self, block: Block) -> None:
         if self._error is not None:
             raise self._error
         self._queue.put(block)

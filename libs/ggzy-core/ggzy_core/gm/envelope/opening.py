@@ -6,6 +6,7 @@ memory. The rest need the content key, which only a recipient's private key unwr
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 import shutil
@@ -34,6 +35,7 @@ from .framing import (
     BODY_LABEL,
     SHEET_LABEL,
     BackgroundConsumer,
+    Block,
     FramedReader,
     aad,
     content_key_commitment,
@@ -49,6 +51,7 @@ from .manifest import (
     TAG_SIZE,
     Manifest,
 )
+from .parallel import OrderedWorkers, default_workers
 from .sealing import Progress
 from .sheet import decode_sheet
 
@@ -56,6 +59,8 @@ KeyLookup = Callable[[str], SM2PublicKey | None]
 """Given the bidder key fingerprint named in a manifest, the bound public key (or None)."""
 
 Signer = SM2PublicKey | KeyLookup
+
+_CHUNKS_PER_WORKER = 2  # chunks being decrypted per thread: one running, one queued
 
 # What an unencrypted upload usually is, to say so instead of just "bad magic".
 _PLAINTEXT_KINDS = (
@@ -205,7 +210,7 @@ def verify(fileobj: BinaryIO, signer: Signer | None = None) -> VerifiedEnvelope:
     )
 
 
-def _ignore(block: bytes) -> None:
+def _ignore(block: Block) -> None:
     """Nothing to hash when no signer is given."""
 
 
@@ -281,48 +286,77 @@ def check_content_key(source: BinaryIO | EnvelopeHeader, content_key: bytes) -> 
 
 
 class _BodyReader:
-    """Decrypted body as a read-only stream for tarfile. A chunk's plaintext is released
-    only after its tag has been checked, so nothing unauthenticated reaches the disk."""
+    """Decrypted body as a read-only stream for tarfile. Chunks are read from the file a few
+    ahead and decrypted on the worker threads; a chunk's plaintext is released only after
+    its tag has been checked, and in order, so nothing unauthenticated reaches the disk."""
 
     def __init__(
-        self, reader: FramedReader, manifest: Manifest, key: bytes, progress: Progress | None
+        self,
+        reader: FramedReader,
+        manifest: Manifest,
+        key: bytes,
+        progress: Progress | None,
+        decrypting: OrderedWorkers[bytes],
     ) -> None:
         self._reader, self._manifest, self._key = reader, manifest, key
         self._aad = aad(manifest.digest, BODY_LABEL)
         self._progress = progress
-        self._pending = memoryview(b"")
-        self.index = 0
+        self._decrypting = decrypting
+        self._chunk = b""
+        self._offset = 0  # bytes of ``_chunk`` already handed out
+        self._requested = 0  # chunks read from the file and given to the workers
+        self.index = 0  # chunks decrypted and handed out
         self._done = 0
 
     def read(self, size: int = -1, /) -> bytes:
-        while not self._pending:
+        while self._offset == len(self._chunk):
             if self.index == self._manifest.body_chunks:
                 return b""
-            self._pending = memoryview(self._next_chunk())
-        take = self._pending if size < 0 else self._pending[:size]
-        self._pending = self._pending[len(take) :]
-        return bytes(take)
+            self._chunk, self._offset = self._next_chunk(), 0
+        start = self._offset
+        if start == 0 and (size < 0 or size >= len(self._chunk)):
+            self._offset = len(self._chunk)
+            return self._chunk  # the whole chunk: no copy
+        end = len(self._chunk) if size < 0 else min(len(self._chunk), start + size)
+        self._offset = end
+        return self._chunk[start:end]
+
+    def _request_ahead(self) -> None:
+        manifest = self._manifest
+        while self._requested < manifest.body_chunks and not self._decrypting.full():
+            index = self._requested
+            data = self._reader.exact(
+                _chunk_length(self._reader, manifest, index), *_chunk_names(index)
+            )
+            last = index == manifest.body_chunks - 1
+            self._decrypting.submit(
+                functools.partial(
+                    decrypt_chunk,
+                    self._key,
+                    manifest.body_nonce_prefix,
+                    index,
+                    last,
+                    self._aad,
+                    data,
+                )
+            )
+            self._requested += 1
 
     def _next_chunk(self) -> bytes:
-        manifest, index = self._manifest, self.index
-        data = self._reader.exact(
-            _chunk_length(self._reader, manifest, index), *_chunk_names(index)
-        )
-        last = index == manifest.body_chunks - 1
-        plaintext = decrypt_chunk(
-            self._key, manifest.body_nonce_prefix, index, last, self._aad, data
-        )
+        self._request_ahead()
+        plaintext = self._decrypting.next_result()  # raises TamperedEnvelope for a bad tag
         self.index += 1
         self._done += len(plaintext)
         if self._progress is not None:
-            self._progress(self._done, manifest.body_plaintext_size)
+            self._progress(self._done, self._manifest.body_plaintext_size)
+        self._request_ahead()  # keep the workers busy while tarfile writes this one out
         return plaintext
 
-    def write(self, data: bytes, /) -> int:
+    def write(self, data: Block, /) -> int:
         raise OSError("read-only")
 
     def tell(self) -> int:
-        return self._done - len(self._pending)
+        return self._done - (len(self._chunk) - self._offset)
 
     def seek(self, pos: int, /) -> int:
         raise OSError("not seekable")
@@ -367,11 +401,15 @@ def unseal(
     message.update(b"".join(header))
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.unseal-", dir=out_dir.parent))
     try:
-        with BackgroundConsumer(message.update if key is not None else _ignore) as hashing:
+        workers = default_workers()
+        with (
+            BackgroundConsumer(message.update if key is not None else _ignore) as hashing,
+            OrderedWorkers[bytes](workers, workers * _CHUNKS_PER_WORKER) as decrypting,
+        ):
             reader.observe = hashing.put
             sheet = _read_sheet(reader, manifest)
             open_sheet(EnvelopeHeader(manifest, sheet), content_key)  # wrong key: say so first
-            body = _BodyReader(reader, manifest, content_key, progress)
+            body = _BodyReader(reader, manifest, content_key, progress, decrypting)
             names = _extract(body, staging)
             if body.index != manifest.body_chunks:  # extraction drains the body; a guard
                 raise TamperedEnvelope("密文块未读完", "the body was not read to its end")

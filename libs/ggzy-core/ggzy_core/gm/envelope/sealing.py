@@ -1,9 +1,10 @@
 """Sealing a bid on the bidder's machine, in one streaming pass with constant memory.
 
-The main thread packs the files into tar and encrypts 1 MiB chunks; a second thread
-(:class:`~.framing.BackgroundConsumer`) writes them out and feeds the two SM3s (the
-signature's e = SM3(Z ‖ …) and the whole file's digest). OpenSSL releases the GIL, so the
-cipher and the hashes run on two cores.
+The main thread packs the files into tar and cuts it into 1 MiB chunks; a few threads
+(:class:`~.parallel.OrderedWorkers`, one per core) encrypt them, and two more
+(:class:`~.framing.BackgroundConsumer`) take them in order: one writes them out and feeds
+the whole file's SM3, the other the signature's e = SM3(Z ‖ …). OpenSSL runs SM4-GCM and
+SM3 without the GIL, so the cipher and the hashes use every core.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from .framing import (
     BODY_LABEL,
     SHEET_LABEL,
     BackgroundConsumer,
+    Block,
     aad,
-    chunk_nonce,
     content_key_commitment,
     encrypt_part,
     sheet_nonce,
@@ -51,11 +52,13 @@ from .manifest import (
     chunk_count,
     credit_code_is_valid,
 )
+from .parallel import OrderedWorkers, default_workers, framed_chunk
 from .sheet import encode_sheet
 
 BIDDER_ROLE = "bidder"
 OPENING_ROLE = "opening"
-_QUEUE_DEPTH = 6  # blocks in flight: 2 chunks (length, ciphertext, tag each)
+_QUEUE_DEPTH = 3  # sealed chunks waiting for the writer
+_CHUNKS_PER_WORKER = 2  # chunks being encrypted per thread: one running, one queued
 
 Progress = Callable[[int, int], None]
 """Called after each chunk with (body bytes sealed so far, body bytes in all)."""
@@ -168,12 +171,18 @@ def seal_body(
     file_digest = SM3()
     message = bidder_key.message_hasher()
 
-    def consume(block: bytes) -> None:
+    def write_and_digest(block: Block) -> None:
         out.write(block)
         file_digest.update(block)
-        message.update(block)
 
-    with BackgroundConsumer(consume, depth=_QUEUE_DEPTH) as writer:
+    workers = default_workers()
+    # The two SM3s on two threads: one thread doing both was the pipeline's slowest stage.
+    with (
+        BackgroundConsumer(write_and_digest, depth=_QUEUE_DEPTH) as writing,
+        BackgroundConsumer(message.update, depth=_QUEUE_DEPTH) as signing,
+        OrderedWorkers[memoryview](workers, workers * _CHUNKS_PER_WORKER) as encrypting,
+    ):
+        writer = _FanOut(writing, signing)
         writer.put(
             MAGIC
             + len(manifest.raw).to_bytes(4, "big")
@@ -181,7 +190,7 @@ def seal_body(
             + len(sheet_part).to_bytes(4, "big")
             + sheet_part
         )
-        sealer = _ChunkSealer(writer, content_key, manifest, progress)
+        sealer = _ChunkSealer(writer, encrypting, content_key, manifest, progress)
         write_body(sealer)
         sealer.finish()
     # The signature covers every byte before its own length field (docs/envelope.md).
@@ -242,64 +251,88 @@ def _wrap_for_recipients(
     ]
 
 
+class _FanOut:
+    """Gives every block to each consumer, in the same order."""
+
+    def __init__(self, *consumers: BackgroundConsumer) -> None:
+        self._consumers = consumers
+
+    def put(self, block: Block) -> None:
+        for consumer in self._consumers:
+            consumer.put(block)
+
+
 class _ChunkSealer:
-    """The tar writer's file object: cuts the stream into chunks and seals each one."""
+    """The tar writer's file object: cuts the stream into chunks, has them sealed on the
+    worker threads and passes them to the writer in their order."""
 
     def __init__(
         self,
-        writer: BackgroundConsumer,
+        writer: _FanOut,
+        encrypting: OrderedWorkers[memoryview],
         content_key: bytes,
         manifest: Manifest,
         progress: Progress | None,
     ) -> None:
         self._writer = writer
+        self._encrypting = encrypting
         self._key = content_key
         self._manifest = manifest
         self._aad = aad(manifest.digest, BODY_LABEL)
         self._progress = progress
+        # A fresh buffer per chunk: the one just filled belongs to its encrypting thread.
         self._buffer = bytearray(manifest.chunk_size)
         self._fill = 0
         self._index = 0
         self._received = 0
+        self._submitted = 0
         self._sealed = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | bytearray | memoryview) -> int:
         view = memoryview(data).cast("B")
         size = len(view)
         if self._received + size > self._manifest.body_plaintext_size:
             raise _bad("文件在封装过程中变大了", "the files grew while they were sealed")
         chunk_size = self._manifest.chunk_size
         while view:
-            if self._fill == 0 and len(view) >= chunk_size:  # whole chunk: no copy
-                self._seal_chunk(view[:chunk_size])
-                view = view[chunk_size:]
-                continue
             take = min(chunk_size - self._fill, len(view))
             self._buffer[self._fill : self._fill + take] = view[:take]
             self._fill += take
             view = view[take:]
             if self._fill == chunk_size:
-                self._seal_chunk(memoryview(self._buffer))
+                self._submit(self._buffer)
+                self._buffer = bytearray(chunk_size)
                 self._fill = 0
         self._received += size
         return size
 
-    def _seal_chunk(self, plaintext: memoryview) -> None:
-        last = self._index == self._manifest.body_chunks - 1
-        nonce = chunk_nonce(self._manifest.body_nonce_prefix, self._index, last)
-        sealed = encrypt_part(self._key, nonce, self._aad, plaintext)
-        self._writer.put(len(sealed).to_bytes(4, "big"))
-        self._writer.put(sealed)
+    def _submit(self, plaintext: bytearray) -> None:
+        if self._encrypting.full():
+            self._pass_on_oldest()
+        index, manifest = self._index, self._manifest
+        last = index == manifest.body_chunks - 1
+        key, prefix, associated = self._key, manifest.body_nonce_prefix, self._aad
+        self._encrypting.submit(
+            lambda: framed_chunk(key, prefix, index, last, associated, plaintext)
+        )
         self._index += 1
-        self._sealed += len(plaintext)
+        self._submitted += len(plaintext)
+
+    def _pass_on_oldest(self) -> None:
+        framed = self._encrypting.next_result()
+        self._writer.put(framed)
+        self._sealed += len(framed) - 4 - TAG_SIZE
         if self._progress is not None:
             self._progress(self._sealed, self._manifest.body_plaintext_size)
 
     def finish(self) -> None:
         if self._fill:
-            self._seal_chunk(memoryview(self._buffer)[: self._fill])
+            del self._buffer[self._fill :]
+            self._submit(self._buffer)
             self._fill = 0
-        if self._index != self._manifest.body_chunks or self._sealed != self._received:
+        while len(self._encrypting):
+            self._pass_on_oldest()
+        if self._index != self._manifest.body_chunks or self._submitted != self._received:
             raise _bad("文件在封装过程中变小了", "the files shrank while they were sealed")
 
     def tell(self) -> int:
