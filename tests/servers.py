@@ -4,6 +4,7 @@ port, talking to the test database, signing with the test platform key."""
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -24,6 +25,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def free_consecutive_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports, below Linux's ephemeral range (32768
+    on): ports there are handed out to outgoing connections at any moment, so the one after
+    a free port may not stay free (a test that starts servers on consecutive ports)."""
+    start = random.randrange(20_000, 32_000 - count)  # spreads concurrent test processes apart
+    for first in range(start, 32_000 - count):
+        if all(_bindable(first + offset) for offset in range(count)):
+            return first
+    raise RuntimeError(f"no {count} consecutive free ports between {start} and 32000")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 def database_url() -> str:

@@ -27,7 +27,7 @@ def test_twenty_uploads_around_the_deadline_lose_none_and_accept_none_late(
     tmp_path: Path,
 ) -> None:
     centre_staff_group()  # the data migration's group: a transactional test's flush removed it
-    plan = load_uploads.Plan.quick(first_port=servers.free_port())  # and the next one
+    plan = load_uploads.Plan.quick(first_port=servers.free_consecutive_ports(2))  # and the next one
     verdict = load_uploads.run(plan, tmp_path, servers.server_environment(tmp_path))
     assert verdict.lost == []
     assert verdict.late_accepted == []

@@ -464,14 +464,7 @@ class HealthAnswer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def health_server() -> Iterator[str]:
-    server = None
-    for port in range(57350, 57399):  # this part's ports
-        try:
-            server = HTTPServer(("127.0.0.1", port), HealthAnswer)
-            break
-        except OSError:
-            continue
-    assert server is not None
+    server = HTTPServer(("127.0.0.1", 0), HealthAnswer)  # a free port, named by the server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/healthz"

@@ -28,7 +28,9 @@ def test_every_hall_opening_in_the_same_minute_reaches_its_client_and_none_is_lo
     centre_staff_group()  # the data migration's group: this test's flush removed it
     halls = load_openings.build(tmp_path, sections=5, bids=10)
     # Two daphnes on a free port and the next one.
-    with load_openings.cluster(tmp_path / "var", servers.free_port(), logs=None) as bases:
+    with load_openings.cluster(
+        tmp_path / "var", servers.free_consecutive_ports(2), logs=None
+    ) as bases:
         asyncio.run(load_openings.run(halls, bases, lead=8.0, spread=4.0, wait=60.0))
     outcome = load_openings.results(halls)
     assert outcome["opened"] == 5, "the chronograph opened every hall"
