@@ -52,7 +52,7 @@ def test_a_structlog_line_is_json_with_the_expected_keys_and_secrets_masked(
         password="hunter2",
         content_key="00112233",
         share="k-of-n share",
-        nested={"api_token": "abc", "size": 3},
+        nested={"api_token": "token-xyz-secret", "size": 3},
         section="S-1",
     )
     [line] = parsed(json_lines)
@@ -65,7 +65,7 @@ def test_a_structlog_line_is_json_with_the_expected_keys_and_secrets_masked(
     assert line["password"] == line["content_key"] == line["share"] == logs.MASK
     assert line["nested"] == {"api_token": logs.MASK, "size": 3}
     assert line["section"] == "S-1"
-    for secret in ("hunter2", "00112233", "k-of-n share", "abc"):
+    for secret in ("hunter2", "00112233", "k-of-n share", "token-xyz-secret"):
         assert secret not in json_lines.getvalue()
 
 
