@@ -66,8 +66,11 @@ typecheck: install
 ## pytest: the suite in PYTEST_WORKERS processes (pytest-xdist; each with its own test database,
 ## Redis database and var directory: config/settings.py); PYTEST_WORKERS=0 runs it in one
 PYTEST_WORKERS ?= 3
+## --dist load: the tests are handed out in collection order, where the slow ones come first
+## (tests/conftest.py; worksteal would give them all to the first worker); --durations: CI's
+## budget is 20 minutes, the log shows what spends it
 pytest: install
-	DEBUG=true $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	DEBUG=true $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist load --durations=25 $(PYTEST_ARGS)
 
 ## test-journey-embedded: the journey test (the whole tender in Chromium) on the embedded
 ## defaults — SQLite, in-memory channel layer, the broker that needs no server; `make test`

@@ -66,7 +66,7 @@ def build(work: Path, *, sections: int, bids: int) -> list[Hall]:
     from ggzy import clock
     from trading import chronograph, documents
     from trading import services as trading
-    from trading.models import Category, EvaluationMethod
+    from trading.models import Category, EvaluationMethod, OpeningKeyMode
 
     parties = setup.parties(bids)
     centre, regulator = parties.centre.person.organisation, parties.regulator.person.organisation
@@ -92,6 +92,7 @@ def build(work: Path, *, sections: int, bids: int) -> list[Hall]:
             documents_from=now,
             bid_deadline=now + dt.timedelta(days=21),
             evaluation_method=EvaluationMethod.LOWEST_PRICE,
+            opening_key_mode=OpeningKeyMode.DEALT,
         )
         documents.document_issue(
             section=section, actor=tenderee, title="t", upload=SimpleUploadedFile("t.txt", b"t")

@@ -36,8 +36,6 @@ import os
 import random
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -166,42 +164,9 @@ def daphne_processes(plan: Plan, env: dict[str, str], logs: Path) -> Iterator[li
     """``plan.processes`` daphne processes on consecutive ports; yields the Popen objects."""
     from tests import servers
 
-    processes: list[subprocess.Popen[bytes]] = []
-    try:
-        for number in range(plan.processes):
-            port = plan.first_port + number
-            log = logs / f"daphne-{port}.log"
-            with log.open("wb") as output:
-                processes.append(
-                    subprocess.Popen(
-                        [
-                            sys.executable,
-                            "-m",
-                            "daphne",
-                            "-b",
-                            "127.0.0.1",
-                            "-p",
-                            str(port),
-                            "config.asgi:application",
-                        ],
-                        cwd=ROOT,
-                        env=env,
-                        stdout=output,
-                        stderr=subprocess.STDOUT,
-                    )
-                )
-        for number, process in enumerate(processes):
-            port = plan.first_port + number
-            servers.wait_until_answering(
-                f"http://127.0.0.1:{port}",
-                process,
-                logs / f"daphne-{port}.log",
-                timeout=STARTUP_SECONDS,
-            )
-        yield processes
-    finally:
-        for process in processes:
-            servers.stop(process)
+    ports = [plan.first_port + number for number in range(plan.processes)]
+    with servers.daphnes(logs, ports, env=env, timeout=STARTUP_SECONDS) as running:
+        yield [server.process for server in running]
 
 
 def _b64(value: str) -> str:

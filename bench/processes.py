@@ -14,7 +14,6 @@ from pathlib import Path
 from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
-ASGI_APP = "config.asgi:application"
 READY_TIMEOUT = 180.0  # seconds; a loaded 2-core machine takes tens of seconds to start Celery
 
 
@@ -24,23 +23,9 @@ def daphne(
 ) -> Iterator[servers.Running]:
     """A daphne process on ``port``, answering before this yields; stopped afterwards. Its
     log goes to ``logs`` (kept after the run) or ``var_dir``."""
-    log_dir = logs or var_dir
-    log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / f"daphne-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APP],
-            cwd=ROOT,
-            env=servers.server_environment(var_dir, **extra),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            servers.wait_until_answering(url, process, log_path)
-            yield servers.Running(url, process)
-        finally:
-            servers.stop(process)
+    env = servers.server_environment(var_dir, **extra)
+    with servers.daphnes(var_dir, [port], log_dir=logs, env=env) as (running,):
+        yield running
 
 
 @contextmanager

@@ -199,7 +199,7 @@ def section_for_bids(parties: Parties) -> Section:
     from ggzy import clock
     from trading import chronograph, documents
     from trading import services as trading
-    from trading.models import Category, EvaluationMethod
+    from trading.models import Category, EvaluationMethod, OpeningKeyMode
 
     centre, regulator = parties.centre.person.organisation, parties.regulator.person.organisation
     assert centre is not None and regulator is not None
@@ -218,6 +218,7 @@ def section_for_bids(parties: Parties) -> Section:
         documents_from=now,
         bid_deadline=now + dt.timedelta(days=21),
         evaluation_method=EvaluationMethod.LOWEST_PRICE,
+        opening_key_mode=OpeningKeyMode.DEALT,  # the bench measures bids, not the ceremony
     )
     documents.document_issue(
         section=section, actor=tenderee, title="t", upload=SimpleUploadedFile("t.txt", b"t")

@@ -292,6 +292,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.ledger_checkpoint",
         "schedule": env.int("LEDGER_CHECKPOINT_SECONDS", default=300),
     },
+    # A signed tree head at a fixed cadence, whatever happened: a head that appeared only
+    # after activity would tell the world that something (a bid) happened (docs/ledger.md).
+    "ledger-tree-head": {
+        "task": "supervision.tasks.publish_tree_head",
+        "schedule": env.int("LEDGER_TREE_HEAD_SECONDS", default=60),
+    },
     "alerts-sweep": {
         "task": "supervision.alerts.tasks.sweep",
         "schedule": env.int("ALERTS_SWEEP_SECONDS", default=900),
@@ -613,6 +619,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # How long bidders have to confirm or object to the reading in the opening hall.
 HALL_CONFIRMATION_MINUTES = env.int("HALL_CONFIRMATION_MINUTES", default=10)
+# How long the opening key's holders have to deal and verify in the dealer-free key
+# generation before the ceremony closes on whoever took part (docs/envelope.md).
+OPENING_KEY_CEREMONY_HOURS = env.int("OPENING_KEY_CEREMONY_HOURS", default=72)
 
 GGZY_SITE_NAME = _("ggzy public resource trading platform")
 

@@ -11,7 +11,9 @@ from ggzy import api
 from ggzy.observability.health import HealthView
 from ggzy.observability.metrics import MetricsView
 from realtime import api as hall_api
+from supervision.transparency import urls as transparency_urls
 from trading import api as trading_api
+from trading import ceremony_urls
 
 api_patterns = [
     path("time", api.server_time, name="time"),
@@ -62,6 +64,8 @@ api_patterns = [
         csp_update({"img-src": ["data:"]})(api.ApiDocsView.as_view(url_name="api:schema")),
         name="docs",
     ),
+    *transparency_urls.api_patterns,
+    *ceremony_urls.api_patterns,
 ]
 
 urlpatterns = [
@@ -72,6 +76,8 @@ urlpatterns = [
     path("metrics", MetricsView.as_view(), name="metrics"),
     path("accounts/", include("accounts.urls")),
     path("", include("trading.urls")),
+    path("", include(ceremony_urls.urlpatterns)),
+    path("ledger/", include(transparency_urls)),
     path("bidding/", include("bidding.urls")),
     path("halls/", include("realtime.urls")),
     path("deposits/", include("deposits.urls")),

@@ -467,12 +467,22 @@ class Share(APIView):
             "SealedShare",
             {
                 "index": serializers.IntegerField(),
-                "sealed_share": serializers.CharField(help_text="hex"),
+                "mode": serializers.CharField(help_text="dkg | dealt"),
+                "sealed_share": serializers.CharField(help_text="hex (empty for dkg)"),
+                "dealings": serializers.ListField(
+                    child=serializers.DictField(),
+                    required=False,
+                    help_text="dkg: {dealer, sealed_share (hex), commitments [hex]} of every "
+                    "qualified dealer; open each, check it and add them up",
+                ),
             },
         ),
         description="Only inside a rescue the host started (after the deadline, a bid the "
         "platform failed to decrypt; the regulator's share first). GET: your organisation's "
-        "sealed share (hex). POST: the opened share (hex); the key is rebuilt once the "
+        "sealed share (hex) — for a section whose key its holders generated (mode dkg), "
+        "the sub-shares sealed to you by the qualified dealers, to combine. POST: the opened "
+        "(combined) share (hex); for dkg refused at once unless it fits the dealers' "
+        "commitments. The key is rebuilt once the "
         "regulator's share and another are in. 404 for anyone who holds no share; 409 "
         "outside the rescue, saying when it becomes possible. Every release, use and refusal "
         "to a holder is ledgered (never the share).",
@@ -483,7 +493,7 @@ class Share(APIView):
             person=_person(request),
             address=client_address(request.META),
         )
-        return Response({"index": held.index, "sealed_share": bytes(held.sealed_share).hex()})
+        return Response(rescue.release_answer(held))
 
     @extend_schema(
         request=inline_serializer("OpenedShare", {"share": serializers.CharField()}),

@@ -25,12 +25,14 @@ from accounts.models import Person
 from bidding.parts import HashingReader, PartsReader
 from ggzy import clock
 from ggzy.errors import DomainError
-from ggzy_core.gm import envelope, shamir, sm2
+from ggzy_core.gm import dkg, envelope, shamir, sm2
 from ggzy_core.gm.errors import GMError
 from realtime import events, guide, rescue
 from realtime.hall import locked
 from realtime.models import BidOpening, Hall, OpeningStatus, ShareSubmission
 from supervision import ledger
+from trading import ceremony
+from trading.models import OpeningKeyMode
 from trading.opening_key import required_holder_id
 
 # A bid whose key was accepted: unlocking it again changes nothing and is no error.
@@ -330,6 +332,17 @@ def _submit_share(*, hall: Hall, person: Person, share: bytes, address: str | No
     if value.index != held.index:
         raise rescue.ShareRefused(
             "分片编号不符 / This is not your share", reason="not_yours", held=held, code="invalid"
+        )
+    if section.opening_key_mode == OpeningKeyMode.DKG and not dkg.holder_share_is_valid(
+        value, ceremony.qualified_commitments(section)
+    ):  # a key the holders generated: every share is checkable on its own, so refuse it now
+        raise rescue.ShareRefused(
+            "分片与分发者的承诺不符，请用本单位绑定的密钥重新打开并合并各分发者的子分片 / The share "
+            "does not fit the dealers' commitments: open the sub-shares again with your "
+            "organisation's bound key and add them up",
+            reason="fails_commitments",
+            held=held,
+            code="invalid",
         )
     ShareSubmission.objects.update_or_create(
         hall=current,

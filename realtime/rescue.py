@@ -24,7 +24,8 @@ from realtime.access import is_host
 from realtime.hall import locked
 from realtime.models import Hall, HallStage, OpeningStatus, ShareSubmission
 from supervision import ledger
-from trading.models import OpeningKeyShare
+from trading import ceremony
+from trading.models import OpeningKeyMode, OpeningKeyShare
 from trading.opening_key import required_holder_id
 
 NOT_A_HOLDER = (
@@ -137,6 +138,24 @@ def ledger_refusal(
         address=address,
         data={**holder_data(refused.held), "request": request, "reason": refused.reason},
     )
+
+
+def release_answer(held: OpeningKeyShare) -> dict[str, Any]:
+    """What a released share is to its holder: the sealed share of a dealt key, or — for a
+    key the holders generated (trading/ceremony.py) — the sub-shares the qualified dealers
+    sealed to it, with their commitments, which the holder opens, checks and adds up."""
+    if held.section.opening_key_mode == OpeningKeyMode.DKG:
+        return {
+            "index": held.index,
+            "mode": OpeningKeyMode.DKG,
+            "sealed_share": "",
+            "dealings": ceremony.rescue_dealings(held.section, held.index),
+        }
+    return {
+        "index": held.index,
+        "mode": OpeningKeyMode.DEALT,
+        "sealed_share": bytes(held.sealed_share).hex(),
+    }
 
 
 def release_share(*, hall: Hall, person: Person, address: str | None = None) -> OpeningKeyShare:

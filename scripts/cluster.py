@@ -84,6 +84,17 @@ def _stop_on_signals() -> None:
     signal.signal(signal.SIGINT, raise_interrupt)
 
 
+def _app_environment(postgres: harness.Postgres, redis: harness.Redis, var: Path) -> dict[str, str]:
+    """What every app process of the cluster (and the fault tests) runs with."""
+    return {
+        **os.environ,
+        "DEBUG": "true",
+        "DATABASE_URL": postgres.url("ggzy"),
+        "REDIS_URL": redis.url(0),
+        "GGZY_VAR_DIR": str(var / "app"),
+    }
+
+
 def up() -> int:
     """The whole cluster with the demo's data, until Ctrl-C."""
     ports = _ports(UP_PORTS)
@@ -97,11 +108,7 @@ def up() -> int:
         postgres.create_database("ggzy")
         s3.create_bucket()
         env = {
-            **os.environ,
-            "DEBUG": "true",
-            "DATABASE_URL": postgres.url("ggzy"),
-            "REDIS_URL": redis.url(0),
-            "GGZY_VAR_DIR": str(var / "app"),
+            **_app_environment(postgres, redis, var),
             "BANK_URL": f"http://127.0.0.1:{ports.bank}",
             "BANK_SECRET": BANK_SECRET,
             "BANK_COLLECTION_ACCOUNT": COLLECTION_ACCOUNT,
@@ -202,11 +209,7 @@ def test(pytest_arguments: list[str]) -> int:
         postgres.create_database("ggzy")
         s3.create_bucket()
         env = {
-            **os.environ,
-            "DEBUG": "true",
-            "DATABASE_URL": postgres.url("ggzy"),
-            "REDIS_URL": redis.url(0),
-            "GGZY_VAR_DIR": str(var / "app"),
+            **_app_environment(postgres, redis, var),
             "GGZY_CLUSTER_TESTS": "1",
             "GGZY_CLUSTER_VAR": str(var),
             "GGZY_CLUSTER_POSTGRES_PORT": str(ports.postgres),

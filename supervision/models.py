@@ -142,3 +142,119 @@ class LedgerEmbargo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} until {self.until:%Y-%m-%d %H:%M:%S}"
+
+
+# The transparency log (docs/ledger.md, "The transparency log"): a Merkle tree (RFC 9162,
+# SM3) over the *published* entries in publication order, beside the chain. Only the head
+# producer (supervision/transparency/producer.py) writes these tables, under the lock of
+# ``LedgerTreeState``.
+
+
+class LedgerLeaf(AppendOnlyModel):
+    """An entry's place in the public tree. Leaf index, not sequence: before a deadline
+    the embargoed entries are not leaves, so an index never counts them [E21]."""
+
+    index = models.BigIntegerField(_("leaf index"), primary_key=True)
+    entry = models.OneToOneField(
+        LedgerEntry, on_delete=models.PROTECT, related_name="leaf", verbose_name=_("entry")
+    )
+    # Hex SM3 of the entry's public record (ggzy_core.tree_head.entry_leaf_hash). Not
+    # unique: two entries of one append may carry the same public record.
+    leaf_hash = models.CharField(_("leaf hash"), max_length=64, db_index=True)
+
+    class Meta:
+        ordering = ["index"]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_leaf_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
+        verbose_name = _("ledger tree leaf")
+        verbose_name_plural = _("ledger tree leaves")
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}"
+
+
+class LedgerTreeNode(AppendOnlyModel):
+    """The hash of one complete subtree: leaves [index·2^level, (index+1)·2^level). A
+    complete subtree never changes, so these serve proofs against every head, old or new."""
+
+    id = models.BigAutoField(_("ID"), primary_key=True)
+    level = models.PositiveSmallIntegerField(_("level"))
+    index = models.BigIntegerField(_("index"))
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_tree_node_unique")
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_tree_node_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+        verbose_name = _("ledger tree node")
+        verbose_name_plural = _("ledger tree nodes")
+
+    def __str__(self) -> str:
+        return f"node {self.level}/{self.index}"
+
+
+class LedgerTreeHead(AppendOnlyModel):
+    """A signed tree head (ggzy_core.tree_head): the platform key's signature over the
+    tree's size and root at one time. Signed at every tick, changed or not."""
+
+    id = models.BigAutoField(_("ID"), primary_key=True)
+    tree_size = models.BigIntegerField(_("tree size"))
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    timestamp = models.DateTimeField(_("timestamp"), db_index=True)
+    key_fingerprint = models.CharField(_("key fingerprint"), max_length=64)
+    signature = models.BinaryField(_("signature"))
+
+    class Meta:
+        ordering = ["id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="ledger_tree_head_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+        verbose_name = _("ledger tree head")
+        verbose_name_plural = _("ledger tree heads")
+
+    def __str__(self) -> str:
+        return f"tree head {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
+
+class LedgerTreeState(models.Model):
+    """One row, mutable: the tree's right edge (``merkle.Frontier`` as JSON) and the last
+    sequence the producer has looked at. The producer locks it; two producers take turns."""
+
+    id = models.PositiveSmallIntegerField(_("ID"), primary_key=True, default=1)
+    frontier = models.JSONField(_("frontier"), default=dict)
+    cursor = models.BigIntegerField(_("cursor"), default=0)
+
+    class Meta:
+        verbose_name = _("ledger tree state")
+        verbose_name_plural = _("ledger tree states")
+
+    def __str__(self) -> str:
+        return "tree state"
+
+
+class LedgerTreeScope(models.Model):
+    """An embargo scope whose entries entered the tree, and the seal they entered under.
+    Mutable bookkeeping for the producer: a scope is entered once per seal that passed, so
+    a tick looks only at scopes just lifted, not at every embargoed entry ever written."""
+
+    scope = models.CharField(_("scope"), max_length=100, primary_key=True)
+    until = models.DateTimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("ledger tree scope")
+        verbose_name_plural = _("ledger tree scopes")
+
+    def __str__(self) -> str:
+        return f"{self.scope} entered"

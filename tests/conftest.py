@@ -61,6 +61,37 @@ def pytest_configure(config: pytest.Config) -> None:
     """tests/tools.py is a plugin: the ``requires`` marker, and no silent skip under CI."""
     if not config.pluginmanager.has_plugin(tools.PLUGIN):
         config.pluginmanager.register(tools, tools.PLUGIN)
+    config.addinivalue_line("markers", "slow: runs for half a minute or more; started first")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first within each of pytest-django's groups (tests in a transaction,
+    then transactional ones — whose flush drops the data migrations' rows —, then the rest);
+    a stable sort: the others keep their order. pytest-xdist's load scheduling hands tests
+    out in this order, so workers start on the slow ones instead of one worker ending the
+    run alone on a slow test collected last."""
+    items.sort(key=lambda item: (_django_group(item), item.get_closest_marker("slow") is None))
+
+
+def _django_group(item: pytest.Item) -> int:
+    """pytest-django's order (its pytest_collection_modifyitems): 0 in a transaction, 1
+    transactional, 2 no database."""
+    from django.test import TestCase, TransactionTestCase
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, TransactionTestCase):
+        return 0 if issubclass(cls, TestCase) else 1
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", [])
+    transactional = "transactional_db" in fixtures or "live_server" in fixtures
+    if marker is not None:
+        transactional = transactional or bool(
+            marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+        )
+    if transactional:
+        return 1
+    return 0 if marker is not None or "db" in fixtures else 2
 
 
 requires_postgres = tools.requires(

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,34 +110,61 @@ def wait_until_answering(
         time.sleep(0.2)
 
 
+ASGI_APP = "config.asgi:application"
+Launcher = Callable[..., list[str]]
+
+
+def python_module(module: str, *arguments: str) -> list[str]:
+    """``python -m module arguments`` with this interpreter (a test may launch on a shifted
+    clock instead: tests/browser/timeline.py)."""
+    return [sys.executable, "-m", module, *arguments]
+
+
 @contextmanager
-def daphne(var_dir: Path, **extra: str) -> Iterator[Running]:
-    """A daphne process on a free port; stopped afterwards."""
-    port = free_port()
-    log_path = var_dir / f"daphne-{port}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "config.asgi:application",
-            ],
-            cwd=ROOT,
-            env=server_environment(var_dir, **extra),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            url = f"http://127.0.0.1:{port}"
-            wait_until_answering(url, process, log_path)
-            yield Running(url, process)
-        finally:
-            stop(process)
+def daphnes(
+    var_dir: Path,
+    ports: Sequence[int],
+    *,
+    log_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    launch: Launcher = python_module,
+    timeout: float = 60,
+) -> Iterator[list[Running]]:
+    """Daphne processes on ``ports``, all started before any is waited for (they load the
+    app side by side), each answering before this yields; stopped afterwards. The
+    environment is ``server_environment(var_dir)`` unless ``env`` is given; logs go to
+    ``log_dir`` (kept after the run) or ``var_dir``."""
+    logs = log_dir or var_dir
+    logs.mkdir(parents=True, exist_ok=True)
+    environment = dict(env) if env is not None else server_environment(var_dir)
+    started: list[tuple[Running, Path]] = []
+    try:
+        for port in ports:
+            log_path = logs / f"daphne-{port}.log"
+            with log_path.open("wb") as log:
+                process = subprocess.Popen(
+                    launch("daphne", "-b", "127.0.0.1", "-p", str(port), ASGI_APP),
+                    cwd=ROOT,
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            started.append((Running(f"http://127.0.0.1:{port}", process), log_path))
+        for running, log_path in started:
+            wait_until_answering(running.url, running.process, log_path, timeout=timeout)
+        yield [running for running, _ in started]
+    finally:
+        for running, _ in started:
+            stop(running.process)
+
+
+@contextmanager
+def daphne(var_dir: Path, port: int | None = None, /, **extra: str) -> Iterator[Running]:
+    """A daphne process on ``port`` (a free one by default) with ``server_environment(var_dir,
+    **extra)``; stopped afterwards."""
+    env = server_environment(var_dir, **extra)
+    with daphnes(var_dir, [port or free_port()], env=env) as (running,):
+        yield running
 
 
 @contextmanager

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from trading.models import Category, EvaluationMethod, SectionStatus
+from trading.models import Category, EvaluationMethod, OpeningKeyMode, SectionStatus
 from trading.rules import (
     CLARIFICATION_BODY_MAX_CHARS,
     EVALUATION_CRITERIA_MAX_CHARS,
@@ -70,6 +70,18 @@ class SectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=EVALUATION_CRITERIA_MAX_CHARS,
+    )
+    opening_key_mode = forms.ChoiceField(
+        label=_("Opening key"),
+        choices=OpeningKeyMode.choices,
+        initial=OpeningKeyMode.DKG,
+        help_text=_(
+            "By default the centre, the regulator and you generate the opening key together "
+            "with ggzy-bid before publication, and nobody ever holds it whole. The fallback, "
+            "for when a holder cannot take part: the platform makes the key at publication, "
+            "splits it among the three and forgets it — it exists whole for an instant in the "
+            "platform's memory."
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Person
 from ggzy.errors import DomainError
-from trading import access, documents, objections, services
+from trading import access, ceremony, documents, objections, services
 from trading import retender as retenders
 from trading.forms import (
     AnswerForm,
@@ -117,6 +117,7 @@ def manage(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel_form": CancelForm(),
         "can_retender": retenders.ended_without_contract(section),
         "retendered_as": Section.objects.filter(retender_of=section).first(),
+        "ceremony": ceremony.page(section),
     }
     return render(request, "trading/manage.html", context)
 
@@ -168,7 +169,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(
-            request, _("Published. The opening key has been split among its three holders.")
+            request, _("Published. The opening key is in place with its three holders.")
         )
     return redirect("trading:manage", pk=pk)
 

@@ -1,4 +1,6 @@
-"""The section's opening key: made at publication, split among three holders, forgotten.
+"""The section's opening key in the dealt fallback: made at publication, split among three
+holders, forgotten. (By default the holders generate it themselves and nobody ever holds it
+whole: trading/ceremony.py; the tenderee may choose this fallback, Section.opening_key_mode.)
 
 Every sealed bid wraps its content key to this key too, so that a bid can still be opened
 if the bidder's own decryption fails through no fault of theirs [E31]. Its private key must
@@ -18,6 +20,7 @@ from trading.rules import OPENING_KEY_THRESHOLD
 
 
 def holders_of(section: Section) -> list[Organisation]:
+    """The holders in the order of their share indices 1, 2, 3 (both modes)."""
     project = section.project
     return [project.centre, project.regulator, project.tenderee]
 

@@ -14,10 +14,11 @@ from ggzy import beijing_time, clock
 from ggzy.errors import DomainError
 from ggzy_core.gm.envelope import sheet
 from supervision import ledger
-from trading import chronograph, opening_key, transitions
+from trading import ceremony, chronograph, opening_key, transitions
 from trading.models import (
     DEFAULT_READ_ITEMS,
     Category,
+    OpeningKeyMode,
     Project,
     Section,
     SectionStatus,
@@ -207,7 +208,9 @@ def check_document_period(*, documents_from: dt.datetime, bid_deadline: dt.datet
 
 @transaction.atomic
 def section_publish(*, section: Section, actor: Person) -> Section:
-    """Publish the announcement and documents; make and split the opening key."""
+    """Publish the announcement and documents. The opening key is the one its holders
+    generated in the ceremony (trading/ceremony.py: refused until it is complete), or, in the
+    dealt fallback, made and split now (trading/opening_key.py)."""
     locked = Section.objects.select_for_update().select_related("project").get(pk=section.pk)
     if locked.status != SectionStatus.DRAFT:
         raise DomainError("只有草稿可以发布 / Only a draft can be published", code="conflict")
@@ -219,7 +222,16 @@ def section_publish(*, section: Section, actor: Person) -> Section:
     now = clock.now()
     issued_from = max(locked.documents_from, now)
     check_document_period(documents_from=issued_from, bid_deadline=locked.bid_deadline)
-    holder_keys = opening_key.create_opening_key(locked)
+    if locked.opening_key_mode == OpeningKeyMode.DKG:
+        # The holders generated the key among themselves: nothing to deal (docs/envelope.md).
+        refusal = ceremony.publication_refusal(locked)
+        if refusal is not None:
+            raise DomainError(refusal, code="conflict")
+        holder_fingerprints = list(
+            locked.key_shares.order_by("index").values_list("holder_key_fingerprint", flat=True)
+        )
+    else:
+        holder_fingerprints = [key.fingerprint for key in opening_key.create_opening_key(locked)]
     locked.published_at = now
     locked.save(update_fields=["published_at"])
     ledger.seal(locked.embargo_scope, until=locked.bid_deadline)  # [E21, E27]
@@ -229,7 +241,8 @@ def section_publish(*, section: Section, actor: Person) -> Section:
         actor=actor,
         data={
             "opening_key": locked.opening_key_fingerprint,
-            "share_holders": [key.fingerprint for key in holder_keys],
+            "opening_key_mode": locked.opening_key_mode,
+            "share_holders": holder_fingerprints,
             "bid_deadline": locked.bid_deadline,
         },
     )

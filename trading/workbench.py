@@ -1,7 +1,8 @@
 """What trading puts on the workbench (accounts/workbench.py): the tenderee's sections by
 stage, the objections to its documents to answer [R22] and the last day to clarify without
 moving the deadline [R21]; a bidder's deadlines for the sections whose documents it fetched
-and the objections it raised; the overseers' sections by stage and late time events.
+and the objections it raised; the overseers' sections by stage and late time events; a key
+holder's step in an opening key ceremony.
 
 Everything through trading.access. Public facts only for anyone but the bidder itself: a
 section's code, name, status and dates — nothing that depends on its bids [E21, E27]."""
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import workbench
 from accounts.models import Person, Role
-from trading import access
+from trading import access, ceremony
 from trading.models import DocumentDownload, DocumentObjection, Section, SectionStatus
 from trading.rules import CLARIFICATION_NOTICE_MIN
 from trading.transitions import BEFORE_DEADLINE
@@ -207,7 +208,44 @@ def overseer_panels(person: Person, now: dt.datetime) -> list[workbench.Panel]:
     ]
 
 
+def ceremony_panels(person: Person, now: dt.datetime) -> list[workbench.Panel]:
+    """A key holder's step in an opening key ceremony (centre, regulator, tenderee): run
+    ggzy-bid with the organisation's bound key before the deadline (trading/ceremony.py)."""
+    items = []
+    for holder, _step in ceremony.steps_waiting_for(person.organisation_id)[:LISTED_MAX]:
+        section = holder.ceremony.section
+        due = ceremony.closes_at(holder.ceremony)
+        url = (
+            reverse("trading:manage", kwargs={"pk": section.pk})
+            if access.can_manage(person, section.project)
+            else reverse("trading:section", kwargs={"code": section.code})
+        )
+        items.append(
+            workbench.Item(
+                _("Take your step in the opening key ceremony of %(code)s")
+                % {"code": section.code},
+                url,
+                workbench.state_of(due, now),
+                due,
+                _("Run %(command)s before the deadline.")
+                % {"command": ceremony.COMMAND.format(code=section.code)},
+            )
+        )
+    if not items:
+        return []  # most holders, most of the time: no panel rather than an empty one
+    return [
+        workbench.Panel(
+            "opening-key-ceremony",
+            _("Opening key ceremonies"),
+            items,
+            order=15,
+            empty=_("No opening key ceremony waits for your step."),
+        )
+    ]
+
+
 def register() -> None:
+    workbench.register(ceremony_panels, roles=[Role.STAFF, Role.REGULATOR, Role.TENDEREE])
     workbench.register(tenderee_panels, roles=[Role.TENDEREE])
     workbench.register(bidder_panels, roles=[Role.BIDDER])
     workbench.register(overseer_panels, roles=[Role.STAFF, Role.REGULATOR])

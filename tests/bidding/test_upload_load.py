@@ -17,6 +17,7 @@ pytestmark = [
     requires_postgres,
     requires_redis,
     pytest.mark.postgres,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -29,11 +32,13 @@ from tests.bidding.conftest import bidders, section  # noqa: F401
 from tests.browser.accessibility import AXE, accessible_name_missing, assert_accessible
 from tests.browser.conftest import assert_no_csp_violation, requires_chromium, watch_csp
 from tests.realtime.conftest import eager_celery, opening  # noqa: F401
+from tests.security import matrix
 from tests.security.conftest import MakeWorld, world_at  # noqa: F401
 from tests.security.objects import kwargs_for
 from tests.security.requests import Caller, path_of
-from tests.security.routes import http_routes
-from tests.security.world import World
+from tests.security.routes import Route, http_routes
+from tests.security.world import ROLES as ALL_ROLES
+from tests.security.world import STAGES, World
 from tests.trading.conftest import draft, holders, project, published, tenderee  # noqa: F401
 
 pytestmark = [pytest.mark.browser, requires_chromium, pytest.mark.django_db(transaction=True)]
@@ -45,11 +50,25 @@ LEFT_OUT = ("/admin/", "/api/")  # Django's admin, the API and its third-party e
 PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
-def html_pages(caller: Caller, world: World) -> list[tuple[str, bytes]]:
-    """The pages ``caller`` is shown (200, HTML) in ``world``: (path, content)."""
+def may_open(route: Route, role: str, stage: str) -> bool:
+    """The authorization matrix allows ``role`` to GET the route at ``stage``. Only such a
+    route can show the role a page: the matrix's own test fails for any other cell that
+    answers (tests/security/test_authorization_matrix.py), so asking the rest changes no
+    verdict — it only cost three requests in four. A route without a row yet is asked."""
+    row = matrix.ROWS.get(route.key)
+    if row is None:
+        return True
+    cells = row.cells.get("GET")
+    return cells is not None and cells[STAGES.index(stage)][ALL_ROLES.index(role)] == "A"
+
+
+def html_pages(caller: Caller, world: World, role: str) -> list[tuple[str, bytes]]:
+    """The pages ``caller`` (as ``role``) is shown (200, HTML) in ``world``: (path, content)."""
     pages = []
     for route in http_routes():
         if route.pattern.startswith(LEFT_OUT) or (route.methods and "GET" not in route.methods):
+            continue
+        if not may_open(route, role, world.stage):
             continue
         path = path_of(route, kwargs_for(route.key, route.pattern, world))
         response = caller.send("GET", path)
@@ -84,6 +103,61 @@ def layout_of(html: bytes) -> str:
     return hashlib.sha256(_ATTRIBUTE.sub(attribute, main).encode()).hexdigest()
 
 
+# Counts the page's own requests (fetch, XMLHttpRequest — htmx's — and websockets while they
+# connect) and notes when the last one ended: a page has settled once it is loaded, none is
+# in flight and none ended in the last QUIET_MS. Playwright's "networkidle" waits a fixed
+# 500 ms after the last request of any kind, on every page, whether or not one was made. The
+# window covers a request that a response's handler starts (within milliseconds); no page
+# script starts one from a timer at start-up (static/js: the hall's and the evaluation's
+# websocket retries come a second or more later, past networkidle's 500 ms as well).
+_WATCH_REQUESTS = """(() => {
+  if (window.__ggzyQuiet) return;
+  const quiet = window.__ggzyQuiet = { inflight: 0, last: 0 };
+  const start = () => { quiet.inflight += 1; };
+  const end = () => { quiet.inflight -= 1; quiet.last = performance.now(); };
+  const fetchOriginal = window.fetch;
+  window.fetch = function (...args) {
+    start();
+    return fetchOriginal.apply(this, args).then(
+      (response) => { response.clone().arrayBuffer().then(end, end); return response; },
+      (error) => { end(); throw error; });
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    start();
+    this.addEventListener("loadend", end, { once: true });
+    return send.apply(this, args);
+  };
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      start();
+      let ended = false;
+      const once = () => { if (!ended) { ended = true; end(); } };
+      this.addEventListener("open", once);
+      this.addEventListener("close", once);
+    }
+  };
+})();"""
+QUIET_MS = 50
+_SETTLED = f"""() => {{
+  const loaded = performance.getEntriesByType("navigation")[0]?.loadEventEnd || 0;
+  const quiet = window.__ggzyQuiet;
+  return loaded > 0 && quiet !== undefined && quiet.inflight === 0
+    && performance.now() - Math.max(quiet.last, loaded) >= {QUIET_MS};
+}}"""
+
+
+def watch_requests(context: BrowserContext) -> None:
+    context.add_init_script(_WATCH_REQUESTS)
+
+
+def settle(page: Page) -> None:
+    """Waits until the page has loaded and made every request it makes on its own."""
+    page.wait_for_function(_SETTLED, polling="raf")
+
+
 def signed_in(context: BrowserContext, base: str, caller: Caller) -> Page:
     """A page of ``context`` carrying ``caller``'s session (a second factor passed)."""
     context.clear_cookies()
@@ -99,11 +173,12 @@ def check_pages(
     context: BrowserContext, base: str, role: str, caller: Caller, paths: list[str]
 ) -> list[str]:
     """Runs every check on each page; returns what failed, page by page."""
+    watch_requests(context)
     page = signed_in(context, base, caller)
     failures = []
     for path in paths:
         page.goto(base + path)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         try:
             assert_accessible(page, f"{path} as {role}")
         except AssertionError as failed:
@@ -123,7 +198,7 @@ def check_world(context: BrowserContext, base: str, world: World) -> int:
     checked: set[str] = set()
     for role in ROLES:
         caller = Caller(world.people[role])
-        pages = html_pages(caller, world)
+        pages = html_pages(caller, world, role)
         seen += len(pages)
         todo = []
         for index, (path, html) in enumerate(pages):
@@ -156,6 +231,55 @@ def test_the_check_fails_on_a_page_with_a_serious_violation(page: Page) -> None:
     assert accessible_name_missing(page) == ['<input type="text" name="unnamed">']
 
 
+SLOW_FRAGMENT_PAGE = b"""<html lang="en"><head><title>t</title></head><body><main>
+<script>
+  fetch("/fragment").then((r) => r.text()).then((html) => {
+    document.querySelector("main").insertAdjacentHTML("beforeend", html);
+  });
+</script></main></body></html>"""
+
+
+class _SlowFragments(BaseHTTPRequestHandler):
+    """A page that fetches a fragment, and the fragment, half a second late."""
+
+    def do_GET(self) -> None:
+        if self.path == "/fragment":
+            time.sleep(0.5)  # ten quiet windows
+            body = b'<input type="text" name="late">'
+        else:
+            body = SLOW_FRAGMENT_PAGE
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_the_check_waits_for_what_a_page_fetches_after_it_has_loaded(
+    context: BrowserContext,
+) -> None:
+    """A fragment that arrives well after the load event (longer than the quiet window) is
+    on the page before axe runs: a violation in it fails the check."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowFragments)  # a port the system picks
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        watch_requests(context)
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_port}/page")
+        settle(page)
+        with pytest.raises(AssertionError) as failed:
+            assert_accessible(page, "a page with a late fragment")
+        assert "late" in str(failed.value)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.slow
 def test_every_page_of_a_tender_in_its_bidding_period_is_accessible_to_every_role(
     world_at: MakeWorld,  # noqa: F811
     live_server: LiveServer,
@@ -165,6 +289,7 @@ def test_every_page_of_a_tender_in_its_bidding_period_is_accessible_to_every_rol
     assert seen > 40  # the world's pages were found, not skipped
 
 
+@pytest.mark.slow
 def test_every_page_of_an_opened_tender_is_accessible_to_every_role(
     world_at: MakeWorld,  # noqa: F811
     live_server: LiveServer,
@@ -314,11 +439,12 @@ def test_the_public_pages_fit_a_phone_without_scrolling_sideways(
         locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE, is_mobile=True, has_touch=True
     )
     violations = watch_csp(context)
+    watch_requests(context)
     page = context.new_page()
     too_wide = []
     for path in paths:
         page.goto(live_server.url + path)
-        page.wait_for_load_state("networkidle")
+        settle(page)
         wide, inner = page.evaluate(
             "() => [document.documentElement.scrollWidth, window.innerWidth]"
         )

@@ -57,23 +57,10 @@ class Timeline:
     @contextmanager
     def daphne(self, var_dir: Path, **extra: str) -> Iterator[servers.Running]:
         """tests.servers.daphne, on this timeline's clock."""
-        port = servers.free_port()
-        log_path = var_dir / f"daphne-{port}.log"
-        arguments = ("-b", "127.0.0.1", "-p", str(port), "config.asgi:application")
-        with log_path.open("wb") as log:
-            process = subprocess.Popen(
-                self.command("daphne", *arguments),
-                cwd=servers.ROOT,
-                env=servers.server_environment(var_dir, **extra),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                url = f"http://127.0.0.1:{port}"
-                servers.wait_until_answering(url, process, log_path)
-                yield servers.Running(url, process)
-            finally:
-                servers.stop(process)
+        env = servers.server_environment(var_dir, **extra)
+        ports = [servers.free_port()]
+        with servers.daphnes(var_dir, ports, env=env, launch=self.command) as (running,):
+            yield running
 
     @contextmanager
     def celery_worker(self, var_dir: Path, **extra: str) -> Iterator[subprocess.Popen[bytes]]:

@@ -205,6 +205,7 @@ def times_without_zone(pages: list[Page]) -> list[str]:
     return report(bare)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_every_page_reads_in_the_language_asked_for(stage: str, world_at: MakeWorld) -> None:
     world = world_at(stage)

@@ -262,7 +262,11 @@ def test_the_regulator_gets_its_own_share_and_the_release_is_ledgered(rescue: Op
     response = client_of(regulator).get(url(rescue.section))
     assert response.status_code == 200, response.content
     row = share_row(rescue.section, rescue.holders.regulator)
-    assert response.json() == {"index": row.index, "sealed_share": bytes(row.sealed_share).hex()}
+    assert response.json() == {
+        "index": row.index,
+        "mode": "dealt",
+        "sealed_share": bytes(row.sealed_share).hex(),
+    }
     entry = LedgerEntry.objects.get(action="realtime.opening_key.share_released")
     assert entry.actor_person_id == regulator.pk
     assert entry.network_address == ADDRESS
@@ -286,7 +290,11 @@ def test_centre_and_tenderee_get_their_share_only_after_the_regulator_gave_its_o
     response = client_of(holder).get(url(rescue.section))
     assert response.status_code == 200, response.content
     row = share_row(rescue.section, holder_org(rescue.holders, name))
-    assert response.json() == {"index": row.index, "sealed_share": bytes(row.sealed_share).hex()}
+    assert response.json() == {
+        "index": row.index,
+        "mode": "dealt",
+        "sealed_share": bytes(row.sealed_share).hex(),
+    }
     entry = LedgerEntry.objects.get(action="realtime.opening_key.share_released")
     assert entry.actor_person_id == holder.pk and entry.network_address == ADDRESS
     assert entry.data == {

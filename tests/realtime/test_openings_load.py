@@ -18,6 +18,7 @@ pytestmark = [
     requires_postgres,
     requires_redis,
     pytest.mark.postgres,
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -26,10 +26,12 @@ from tests.security import (
     matrix_alerts,
     matrix_archive,
     matrix_award,
+    matrix_ceremony,
     matrix_complaints,
     matrix_credit,
     matrix_opendata,
     matrix_portal,
+    matrix_transparency,
 )
 from tests.security.cells import Row, Stages, same
 
@@ -767,6 +769,8 @@ for _part in (
     matrix_award,
     matrix_opendata,
     matrix_archive,
+    matrix_transparency,
+    matrix_ceremony,
 ):
     ROWS.update(_part.ROWS)
 

@@ -17,9 +17,11 @@ from tests.security import (
     alerts_world,
     archive_world,
     award_world,
+    ceremony_world,
     complaints_world,
     credit_world,
     opendata_world,
+    transparency_world,
 )
 from tests.security.world import MISSING_ID, World
 
@@ -186,6 +188,8 @@ for _part in (
     award_world,
     opendata_world,
     archive_world,
+    transparency_world,
+    ceremony_world,
 ):
     ROUTE_OBJECTS.update(_part.OBJECTS)
 

@@ -58,6 +58,7 @@ def observe(world: World) -> dict[tuple[str, str], str]:
     return seen
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stage", STAGES)
 def test_each_role_gets_what_the_matrix_says(stage: str, world_at: MakeWorld) -> None:
     world = world_at(stage)

@@ -103,6 +103,7 @@ def answers(callers: dict[str, Caller], world: Any) -> dict[tuple[str, str], tup
     return seen
 
 
+@pytest.mark.slow
 def test_no_answer_depends_on_how_many_others_have_bid(
     world_at: MakeWorld, section: Section, bidders: list[Bidder], tmp_path: Path
 ) -> None:

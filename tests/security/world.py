@@ -38,6 +38,7 @@ from tests.security import (
     deposits_world,
     experts_world,
     opendata_world,
+    transparency_world,
 )
 from tests.trading.conftest import Holders, section_fields, upload
 from trading import chronograph, documents, objections, services
@@ -143,6 +144,7 @@ def build(stage: str, **parts: Any) -> World:
         award_world,
         opendata_world,
         archive_world,
+        transparency_world,  # last: the head signs what the others wrote
     ):
         part.add(world)
     return world

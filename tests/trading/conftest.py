@@ -16,7 +16,14 @@ from ggzy import clock
 from ggzy_core.gm import sm2
 from tests.factories import OrganisationFactory, OrganisationKeyFactory, PersonFactory
 from trading import chronograph, documents, services
-from trading.models import Category, EvaluationMethod, Project, Section, SectionStatus
+from trading.models import (
+    Category,
+    EvaluationMethod,
+    OpeningKeyMode,
+    Project,
+    Section,
+    SectionStatus,
+)
 
 
 @dataclass
@@ -82,6 +89,9 @@ def section_fields(**overrides: object) -> dict[str, object]:
         "decryption_window_minutes": 30,
         "evaluation_method": EvaluationMethod.COMPREHENSIVE,
         "evaluation_criteria": "技术40分，商务20分，价格40分",
+        # The platform deals the key at publication (the fallback): tests of everything but
+        # the ceremony publish at once (tests/trading/test_ceremony*.py run the ceremony).
+        "opening_key_mode": OpeningKeyMode.DEALT,
     }
     fields.update(overrides)
     return fields

@@ -4,9 +4,11 @@ Subcommands live in :mod:`ggzy_bid.commands`, one module per group. Failures pri
 one line in Chinese and English on stderr, never a traceback:
 
 * exit 0: done (for ``verify``: the signature is valid);
-* exit 1: ``verify`` found the signature invalid;
+* exit 1: ``verify`` found the signature invalid (``receipt verify``, ``log monitor``: a proof
+  or the log did not check out);
 * exit 2: bad usage, unreadable file, wrong or missing password, a key that is not SM2;
-* exit 3: not now (the platform's storage is full): run the same command again later.
+* exit 3: not now (the platform's storage is full, a ledger proof is not public yet, the
+  network failed): run the same command again later.
 """
 
 from __future__ import annotations
@@ -40,8 +42,9 @@ environment:
 
 times are printed in Beijing time (北京时间, UTC+8), as the platform and the opening record.
 
-exit status: 0 success / signature valid, 1 signature invalid, 2 usage, file, key or
-password error, 3 try again later (submit: the platform's storage is full; it resumes).
+exit status: 0 success / signature valid, 1 signature invalid (or a proof, or the log: a
+rollback, fork or rewrite), 2 usage, file, key or password error, 3 try again later (submit:
+the platform's storage is full, it resumes; receipt proof: not public until the deadline).
 """
 
 

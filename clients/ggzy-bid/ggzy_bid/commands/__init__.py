@@ -21,6 +21,8 @@ GROUP_NAMES: tuple[str, ...] = (
     "signin",
     "hall",
     "record",
+    "opening_key",
+    "transparency",
 )
 
 COMMANDS: dict[str, str] = {
@@ -36,13 +38,15 @@ COMMANDS: dict[str, str] = {
     "profiles": "submission",
     "submit": "submission",
     "withdraw": "submission",
-    "receipt": "submission",
+    "receipt": "transparency",
     "time": "submission",
     "signin": "signin",
     "unlock": "hall",
     "confirm": "hall",
     "share": "hall",
     "record": "record",
+    "opening-key": "opening_key",
+    "log": "transparency",
 }
 """Which group registers each command. Start-up time is part of every command (sealing a
 bid is timed whole), and the groups that talk to the platform import an HTTP client."""

@@ -4,7 +4,9 @@ The private key never leaves this machine: ``unlock`` unwraps the bid's content 
 local .gbid and sends only that, inside the decryption window [E30]; ``confirm`` checks the
 published reading against its SM3 before signing it; ``share`` opens the holder's sealed
 share of the opening key locally and sends the share, to rescue a bid [E31] — only once the
-host has started a rescue (the regulator's share first; centre and tenderee after it).
+host has started a rescue (the regulator's share first; centre and tenderee after it). For a
+key its holders generated (mode "dkg") the share is the sum of the sub-shares the qualified
+dealers sealed to this holder, each checked against its dealer's commitments first.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ggzy_core.gm import envelope, shamir
+from ggzy_core.gm import curve, dkg, envelope, shamir, sm2
+from ggzy_core.gm.errors import GMError
 from ggzy_core.reading import reading_digest, reading_message
 from ggzy_core.times import beijing_from_epoch_ms
 
@@ -201,7 +204,10 @@ def run_share(args: argparse.Namespace) -> int:
             f"platform failed to decrypt; run this command again then ({cen})",
         )
     sealed = session.json("GET", f"/api/halls/{args.section}/share", context=context)
-    opened = shamir.open_share(bytes.fromhex(sealed["sealed_share"]), key)
+    if sealed.get("mode") == "dkg":
+        opened = combined_dkg_share(sealed, key)
+    else:
+        opened = shamir.open_share(bytes.fromhex(sealed["sealed_share"]), key)
     body = session.json(
         "POST",
         f"/api/halls/{args.section}/share",
@@ -216,3 +222,55 @@ def run_share(args: argparse.Namespace) -> int:
     if body.get("detail"):
         output.say(body["detail"])
     return EXIT_OK
+
+
+def _commitment(text: object) -> curve.Point:
+    """A Feldman commitment as the platform sends it: x‖y, 128 lower-case hex characters."""
+    if not isinstance(text, str) or len(text) != 128:
+        raise CLIError(
+            "平台提供的承诺值格式错误：请联系交易中心",
+            "a commitment the platform sent is malformed: call the trading centre",
+        )
+    try:
+        return curve.check_public_point(curve.hex_to_point(text))
+    except (GMError, ValueError):
+        raise CLIError(
+            "平台提供的承诺值不是 SM2 曲线上的点：请报告监管部门",
+            "a commitment the platform sent is not a point on the SM2 curve: report it to the "
+            "regulator",
+        ) from None
+
+
+def combined_dkg_share(release: dict[str, Any], key: sm2.SM2PrivateKey) -> shamir.Share:
+    """A dealer-free key's holder share: open the sub-share each qualified dealer sealed to
+    this holder, check it against that dealer's commitments, and add them up
+    (docs/envelope.md, "Opening key"). The platform checked them at the ceremony; checking
+    again here names the dealer if one was changed since, instead of a refused share."""
+    index = int(release["index"])
+    sub_shares, commitments = [], []
+    for dealing in release.get("dealings") or []:
+        dealer = dealing.get("dealer")
+        points = [_commitment(text) for text in dealing.get("commitments") or []]
+        share = shamir.open_share(bytes.fromhex(str(dealing.get("sealed_share", ""))), key)
+        if share.index != index or not dkg.sub_share_is_valid(share, points):
+            raise CLIError(
+                f"持有人 {dealer} 分发给本单位的子分片未通过承诺值校验，未提交分片：请报告监管部门",
+                f"the sub-share dealt to you by holder {dealer} fails its commitments, so no "
+                "share was given: report it to the regulator",
+            )
+        sub_shares.append(share)
+        commitments.append(points)
+    if not sub_shares:
+        raise CLIError(
+            "平台没有提供合格分发者的子分片，无法组合本单位的分片：请联系交易中心",
+            "the platform gave no qualified dealer's sub-share, so your share cannot be "
+            "combined: call the trading centre",
+        )
+    combined = dkg.combine_sub_shares(sub_shares)
+    if not dkg.holder_share_is_valid(combined, commitments):
+        raise CLIError(
+            "组合后的分片与合格分发者的承诺值不符，未提交：请报告监管部门",
+            "the combined share does not match the qualified dealers' commitments, so it was "
+            "not given: report it to the regulator",
+        )
+    return combined

@@ -1,4 +1,5 @@
-"""``login``, ``submit``, ``withdraw``, ``receipt verify``, ``time``: the platform side.
+"""``login``, ``submit``, ``withdraw``, ``time``: the platform side (``receipt verify`` and
+``receipt proof`` are in :mod:`.transparency`).
 
 ``submit`` is resumable and idempotent: its idempotency key is derived from the section and
 the envelope's SM3, so rerunning the same command after a crash or a lost connection
@@ -81,18 +82,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     server_options(withdraw)
     withdraw.set_defaults(handler=run_withdraw)
-
-    receipt = subparsers.add_parser("receipt", help="回执 / receipts")
-    receipt_commands = receipt.add_subparsers(
-        dest="receipt_command", required=True, metavar="ACTION"
-    )
-    verify = receipt_commands.add_parser(
-        "verify", help="离线验证回执 / verify a receipt offline with the platform key"
-    )
-    verify.add_argument("receipt", metavar="RECEIPT.json")
-    verify.add_argument("--platform-key", required=True, metavar="PLATFORM.pem")
-    verify.add_argument("--file", metavar="BID.gbid", help="also check the bid file's SM3 and size")
-    verify.set_defaults(handler=run_receipt_verify)
 
     clock = subparsers.add_parser(
         "time", help="平台时间与本机偏差 / server time and this machine's offset"
@@ -302,30 +291,6 @@ def run_withdraw(args: argparse.Namespace) -> int:
     files.write_bytes(out, json.dumps(receipt, ensure_ascii=False, indent=2).encode())
     at = receipt.get("payload", {}).get("issued_at", "")  # when the withdrawal was recorded
     output.say(f"已撤回 / withdrawn: bid {args.bid} at {output.beijing(at)}; receipt: {out}")
-    return EXIT_OK
-
-
-def run_receipt_verify(args: argparse.Namespace) -> int:
-    try:
-        receipt = json.loads(files.read_bytes(args.receipt))
-    except ValueError as exc:
-        raise CLIError("回执不是JSON", f"{args.receipt} is not a receipt (JSON)") from exc
-    platform_key = files.load_public_key(args.platform_key)
-    if not verify_receipt(receipt, platform_key):
-        print("回执无效 / receipt INVALID: not signed by this platform key")
-        return EXIT_INVALID
-    payload = receipt["payload"]
-    if args.file:
-        path = Path(args.file)
-        with path.open("rb") as handle:
-            digest = sm3_stream(handle).hex()
-        if digest != payload["sm3"] or path.stat().st_size != payload["size"]:
-            print("回执与文件不符 / receipt does NOT match this file")
-            return EXIT_INVALID
-    print(
-        f"OK 回执有效 / receipt valid: {payload['kind']} bid {payload['bid_id']} of {payload['bidder']} "
-        f"in {payload['section']}, received {output.beijing(payload['received_at'])}"
-    )
     return EXIT_OK
 
 

@@ -6,9 +6,11 @@ share is sealed (SM2, GM/T 0009) to one holder: the trading centre, the regulato
 tenderee. Any k holders together recover d by Lagrange interpolation at 0; k-1 shares are
 consistent with every possible d, so they reveal nothing about it.
 
-Honest limit: the platform process that generates d knows it until it has split it (see
-:func:`split_new_opening_key`); Python cannot wipe an int from memory. A dealer-free
-distributed key generation, where d never exists anywhere, is future work (docs/envelope.md).
+Honest limit of the dealt mode: the platform process that generates d knows it until it has
+split it (see :func:`split_new_opening_key`); Python cannot wipe an int from memory. The
+default mode avoids that: in :mod:`.dkg` the holders generate d together and it never exists
+anywhere before a rescue; the shares they end with are Shamir shares like these, combined
+here (docs/envelope.md, "Opening key").
 """
 
 from __future__ import annotations
