@@ -206,8 +206,10 @@ def test_it_counts_database_statements_under_django_prometheus_names() -> None:
 def broker(settings: Any) -> Iterator[redis.Redis]:
     if not REDIS_URL:
         pytest.skip("needs REDIS_URL: the queue depth is read from the real Redis broker")
-    settings.CELERY_BROKER_URL = REDIS_URL
-    client = redis.Redis.from_url(REDIS_URL)
+    # This test process's own Redis database (config/settings.py gives each xdist worker
+    # one): the environment's names another worker's, whose processes may empty it.
+    settings.CELERY_BROKER_URL = settings.REDIS_URL
+    client = redis.Redis.from_url(settings.REDIS_URL)
     queue = f"obs-test-{uuid.uuid4().hex}"
     settings.METRICS_CELERY_QUEUES = ["celery", queue]
     yield client
